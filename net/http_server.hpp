@@ -1,0 +1,99 @@
+#pragma once
+
+// Small asynchronous HTTP/1.1 server (keep-alive, chunked/SSE responses) for
+// the simulator and the control API. Like the client, the implementation is
+// a single Beast translation unit behind this header.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kpsynth::net {
+
+class io_runtime;
+
+/// A parsed request.
+struct server_request {
+  std::string method;
+  std::string target; ///< Path plus query, e.g. "/v1/models".
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string remote_address;
+
+  /// Case-insensitive header lookup; empty if absent.
+  std::string_view header(std::string_view name) const;
+
+  /// The path without the query string.
+  std::string_view path() const;
+};
+
+/// Answers one request. All member functions are thread-safe (they post to
+/// the connection's io thread) and every call after the first final action
+/// (respond, end_stream, reset, send_raw) is ignored.
+class response_writer {
+public:
+  virtual ~response_writer() = default;
+
+  /// Sends a complete response.
+  virtual void
+  respond(int status, std::string content_type, std::string body,
+          std::vector<std::pair<std::string, std::string>> headers = {})
+    = 0;
+
+  /// Starts a chunked response (for `text/event-stream`).
+  virtual void begin_stream(
+    int status, std::string content_type,
+    std::vector<std::pair<std::string, std::string>> headers = {})
+    = 0;
+
+  /// Sends one chunk of a stream started with begin_stream.
+  virtual void write_chunk(std::string data) = 0;
+
+  /// Ends a chunked response.
+  virtual void end_stream() = 0;
+
+  /// Fault injection: closes the TCP connection abruptly (RST if possible).
+  virtual void reset() = 0;
+
+  /// Fault injection: writes raw bytes, then closes the connection. Used for
+  /// truncated bodies and malformed HTTP.
+  virtual void send_raw(std::string bytes) = 0;
+
+  /// True once the peer has gone away; long-running handlers may stop early.
+  virtual bool closed() const = 0;
+};
+
+/// Invoked on an io thread for every request.
+using request_handler
+  = std::function<void(server_request, std::shared_ptr<response_writer>)>;
+
+/// Listens on `address:port` (port 0 picks a free one). Starts accepting in
+/// the constructor; `stop` or the destructor closes every connection.
+class http_server {
+public:
+  http_server(io_runtime& rt, std::string address, uint16_t port,
+              request_handler handler);
+  ~http_server();
+
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  /// The bound port.
+  uint16_t port() const;
+
+  /// Stops accepting and closes open connections; idempotent.
+  void stop();
+
+  /// Connections currently open; for tests.
+  std::size_t open_connections() const;
+
+private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+} // namespace kpsynth::net
