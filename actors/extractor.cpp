@@ -1,0 +1,108 @@
+#include "actors/extractor.hpp"
+
+#include "core/llm_output.hpp"
+#include "protocols/records.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace kpsynth {
+
+extractor_state::~extractor_state() {
+  if (journal != nullptr)
+    std::fclose(journal);
+}
+
+extractor_actor::behavior_type
+extractor(extractor_actor::stateful_pointer<extractor_state> self,
+          context_ptr ctx, model_pool_actor pool,
+          consumer_actor<kp_list> downstream, seed_ledger_actor ledger,
+          std::unordered_map<std::string, kp_list> journaled) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.ledger = std::move(ledger);
+  st.journaled = std::move(journaled);
+  auto path = st.ctx->cfg.run.output_dir / "knowledge_points.jsonl";
+  st.journal = std::fopen(path.c_str(), "ab");
+  if (st.journal == nullptr) {
+    self->quit(make_error(ec::fatal, "cannot append to " + path.string()));
+    return extractor_actor::behavior_type::make_empty_behavior();
+  }
+  auto& stage_cfg = st.ctx->cfg.stages.at("extract");
+  auto& core = st.core;
+  core.settings = stage_settings{"extract", stage_cfg.queue, 0};
+  core.pool = std::move(pool);
+  core.downstream = std::move(downstream);
+  core.hooks.shortcut = [self](seed_problem& s) -> std::optional<kp_list> {
+    auto& j = self->state.journaled;
+    auto i = j.find(s.id);
+    if (i == j.end())
+      return std::nullopt;
+    auto result = std::move(i->second);
+    j.erase(i);
+    // The sink drops outcomes it already has, so re-reporting is safe and
+    // covers a crash between the journal write and the outcome record.
+    seed_outcome outcome{s.id, true,
+                         static_cast<uint32_t>(result.points.size()), {}};
+    self->send(self->state.ledger, atom::outcome_v, std::move(outcome));
+    return result;
+  };
+  core.hooks.make_call = [self](const seed_problem& s) {
+    auto& c = *self->state.ctx;
+    return render_call(c, "kp_extract",
+                       {{"problem", s.problem},
+                        {"solution", s.solution},
+                        {"max_points", std::to_string(c.cfg.run.max_points)}},
+                       "extract", &c.cfg.stages.at("extract"));
+  };
+  core.hooks.finish = [self](seed_problem&& s, const llm_reply* reply,
+                             const error_info* err) {
+    auto& st = self->state;
+    kp_list result;
+    result.seed_id = s.id;
+    seed_outcome outcome;
+    outcome.seed_id = s.id;
+    if (reply != nullptr) {
+      result.trace.push_back(trace_of("extract", *reply));
+      core::kp_list_limits limits;
+      limits.max_points = st.ctx->cfg.run.max_points;
+      auto points = core::parse_kp_list(reply->texts.at(0), limits);
+      if (points) {
+        result.points = std::move(*points);
+      } else {
+        outcome.why = failure{"extract", "bad_output",
+                              points.error().to_string()};
+      }
+    } else {
+      outcome.why = failure{"extract", to_string(err->code), err->message};
+    }
+    outcome.ok = !result.points.empty();
+    outcome.points = static_cast<uint32_t>(result.points.size());
+    if (outcome.ok) {
+      auto line = to_json(result);
+      line.push_back('\n');
+      std::fwrite(line.data(), 1, line.size(), st.journal);
+      std::fflush(st.journal);
+    }
+    self->send(st.ledger, atom::outcome_v, std::move(outcome));
+    return result;
+  };
+  core.start(self);
+  return {
+    [=](atom::attach, producer_actor& up) {
+      self->state.core.on_attach(self, std::move(up));
+    },
+    [=](atom::push, std::vector<seed_problem>& xs) {
+      self->state.core.on_push(self, xs);
+    },
+    [=](atom::done) { self->state.core.on_done(self); },
+    [=](atom::pull, uint32_t n) { self->state.core.on_pull(self, n); },
+    [=](atom::credit, const std::string&, uint32_t n) {
+      self->state.core.on_credit(self, n);
+    },
+  };
+}
+
+} // namespace kpsynth

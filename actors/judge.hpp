@@ -1,0 +1,50 @@
+#pragma once
+
+#include "protocols/actors.hpp"
+
+#include "actors/context.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <deque>
+#include <unordered_map>
+
+namespace kpsynth {
+
+/// State of a JUDGE actor: one per judge model. Each item costs two calls:
+/// the problem score (prompt judge_problem, 0..1) and the solution check
+/// (prompt judge_solution, True/False).
+struct judge_state {
+  /// One item being judged.
+  struct job {
+    item_record item;
+    caf::typed_response_promise<verdict> rp;
+    verdict result;
+    uint32_t pending = 2;
+  };
+
+  /// One LLM call still to start: the job and which prompt.
+  struct task {
+    uint64_t job_id;
+    bool problem_prompt;
+  };
+
+  context_ptr ctx;
+  config::judge_config cfg;
+  model_pool_actor pool;
+  std::unordered_map<uint64_t, job> jobs;
+  std::deque<task> tasks;
+  uint64_t next_job = 1;
+  uint32_t credits = 0;
+  uint32_t last_wanted = UINT32_MAX;
+  uint32_t last_held = UINT32_MAX;
+
+  static inline const char* name = "judge";
+};
+
+judge_actor::behavior_type
+judge(judge_actor::stateful_pointer<judge_state> self, context_ptr ctx,
+      config::judge_config cfg, model_pool_actor pool);
+
+} // namespace kpsynth

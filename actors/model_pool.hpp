@@ -1,0 +1,66 @@
+#pragma once
+
+#include "protocols/actors.hpp"
+
+#include "actors/flow.hpp"
+#include "core/config.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <chrono>
+#include <deque>
+#include <random>
+#include <unordered_map>
+#include <variant>
+
+namespace kpsynth {
+
+namespace net {
+class io_runtime;
+} // namespace net
+
+/// State of the MODEL POOL actor.
+struct model_pool_state {
+  /// One endpoint as the pool sees it, updated by its client's reports.
+  struct endpoint {
+    llm_client_actor client;
+    std::string url;
+    uint32_t limit = 1;
+    uint32_t inflight = 0; ///< Dispatched by us, not yet answered.
+    bool healthy = true;
+  };
+
+  /// A call waiting for an endpoint or for its next attempt.
+  struct call {
+    std::variant<llm_call, embed_call> what;
+    std::variant<caf::typed_response_promise<llm_reply>,
+                 caf::typed_response_promise<embed_reply>>
+      rp;
+    uint32_t attempts = 0;
+    uint32_t attempts_500 = 0;
+    std::chrono::steady_clock::time_point deadline;
+    std::string last_error;
+  };
+
+  config::model_config cfg;
+  std::vector<endpoint> endpoints;
+  std::vector<credit_listener_actor> listeners;
+  std::vector<flow::listener_account> accounts;
+  std::size_t rotate = 0;
+  std::unordered_map<uint64_t, call> calls;
+  std::deque<uint64_t> queue; ///< Ready to dispatch, in arrival order.
+  uint64_t next_id = 1;
+  std::minstd_rand rng{42};
+  bool sweep_armed = false;
+
+  static inline const char* name = "model_pool";
+};
+
+/// Spawns one llm_client per endpoint of `cfg` (URLs already resolved, e.g.
+/// "sim" replaced by the simulator's address) and routes calls among them.
+model_pool_actor::behavior_type
+model_pool(model_pool_actor::stateful_pointer<model_pool_state> self,
+           config::model_config cfg, net::io_runtime* io);
+
+} // namespace kpsynth

@@ -1,0 +1,145 @@
+#include "actors/planner.hpp"
+
+#include "graph/path_samplers.hpp"
+#include "protocols/errors.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace kpsynth {
+
+namespace {
+
+using self_ptr = planner_actor::stateful_pointer<planner_state>;
+
+combination_kind convert(graph::combination_kind k) {
+  switch (k) {
+    case graph::combination_kind::one_hop: return combination_kind::one_hop;
+    case graph::combination_kind::two_hop: return combination_kind::two_hop;
+    case graph::combination_kind::three_hop: return combination_kind::three_hop;
+    case graph::combination_kind::community: return combination_kind::community;
+    case graph::combination_kind::cooccurrence:
+      return combination_kind::cooccurrence;
+  }
+  return combination_kind::one_hop;
+}
+
+/// Builds the graph and the sampler after the last knowledge-point list.
+void build(self_ptr self) {
+  auto& st = self->state;
+  std::vector<std::vector<graph::kp_id>> seed_kps(st.registry.seed_count());
+  for (graph::seed_index s = 0; s < st.registry.seed_count(); ++s) {
+    auto kps = st.registry.kps_of_seed(s);
+    seed_kps[s].assign(kps.begin(), kps.end());
+  }
+  auto g = graph::kp_graph::build(seed_kps);
+  if (!g) {
+    spdlog::error("planner: cannot build the KP graph: {}",
+                  g.error().to_string());
+    st.exhausted = true;
+    return;
+  }
+  st.graph = std::make_unique<graph::kp_graph>(std::move(*g));
+  st.sampler = std::make_unique<graph::one_hop_sampler>(*st.graph);
+  auto stats = st.graph->stats();
+  spdlog::info("planner: KP graph with {} nodes and {} edges; {} one-hop "
+               "combinations",
+               stats.nodes, stats.edges, st.sampler->size_hint().value_or(0));
+}
+
+/// Emits as many new items as downstream asked for.
+void emit(self_ptr self) {
+  auto& st = self->state;
+  if (!st.in.upstream_done || st.done_sent)
+    return;
+  if (!st.sampler && !st.exhausted)
+    build(self);
+  auto max_items = st.ctx->cfg.run.max_items;
+  std::vector<item_record> batch;
+  while (!st.exhausted && batch.size() < st.credit) {
+    if (max_items > 0 && st.planned >= max_items) {
+      st.exhausted = true;
+      break;
+    }
+    auto c = st.sampler->next();
+    if (!c) {
+      st.exhausted = true;
+      break;
+    }
+    ++st.planned;
+    item_record x;
+    x.id = fmt::format("{:016x}", c->id);
+    if (st.done_ids.erase(x.id) > 0) {
+      ++st.skipped;
+      continue;
+    }
+    x.origin.id = x.id;
+    x.origin.kind = convert(c->kind);
+    x.origin.ordinal = c->ordinal;
+    for (auto kp : c->points)
+      x.origin.points.push_back(st.registry.display(kp));
+    for (auto s : c->seeds)
+      x.origin.seed_ids.push_back(st.registry.seed_name(s));
+    batch.push_back(std::move(x));
+  }
+  st.credit -= batch.size();
+  if (!batch.empty())
+    self->send(st.downstream, atom::push_v, std::move(batch));
+  if (st.exhausted && !st.done_sent) {
+    st.done_sent = true;
+    if (st.skipped > 0)
+      spdlog::info("planner: {} combination(s) were done by an earlier run",
+                   st.skipped);
+    self->send(st.downstream, atom::done_v);
+  }
+}
+
+} // namespace
+
+planner_actor::behavior_type
+planner(planner_actor::stateful_pointer<planner_state> self, context_ptr ctx,
+        consumer_actor<item_record> downstream,
+        std::unordered_set<std::string> done_ids) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.downstream = std::move(downstream);
+  st.done_ids = std::move(done_ids);
+  st.in.bound = 256;
+  self->send(st.downstream, atom::attach_v, producer_actor{self});
+  return {
+    [=](atom::attach, producer_actor& up) {
+      auto& s = self->state;
+      s.upstream = std::move(up);
+      if (auto n = s.in.to_pull(0); n > 0)
+        self->send(s.upstream, atom::pull_v, n);
+    },
+    // Knowledge points of some seeds.
+    [=](atom::push, std::vector<kp_list>& xs) {
+      auto& s = self->state;
+      s.in.received(xs.size());
+      for (auto& x : xs) {
+        if (x.points.empty())
+          continue;
+        auto seed = s.registry.add_seed(x.seed_id);
+        for (auto& p : x.points)
+          if (auto id = s.registry.add_mention(seed, p); !id)
+            spdlog::warn("planner: {}", id.error().to_string());
+      }
+      // The planner only accumulates, so it can always take more.
+      if (auto n = s.in.to_pull(0); n > 0)
+        self->send(s.upstream, atom::pull_v, n);
+    },
+    [=](atom::done) {
+      self->state.in.upstream_done = true;
+      emit(self);
+    },
+    [=](atom::pull, uint32_t n) {
+      self->state.credit += n;
+      emit(self);
+    },
+  };
+}
+
+} // namespace kpsynth

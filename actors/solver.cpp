@@ -1,0 +1,66 @@
+#include "actors/solver.hpp"
+
+#include "actors/item_stage_behavior.hpp"
+#include "core/llm_output.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <fmt/format.h>
+
+namespace kpsynth {
+
+item_stage_actor::behavior_type
+solver(item_stage_actor::stateful_pointer<solver_state> self, context_ptr ctx,
+       model_pool_actor pool, consumer_actor<item_record> downstream) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  auto& core = st.core;
+  core.settings
+    = stage_settings{"solve", st.ctx->cfg.stages.at("solve").queue, 2};
+  core.pool = std::move(pool);
+  core.downstream = std::move(downstream);
+  core.hooks.shortcut = pass_finished;
+  core.hooks.make_call = [self](const item_record& x) -> result<llm_call> {
+    auto& c = *self->state.ctx;
+    auto& sc = c.cfg.stages.at("solve");
+    auto call = render_call(c, "solve", {{"problem", x.problem}}, "solve", &sc);
+    if (call) {
+      call->n = std::max<uint32_t>(1, sc.samples);
+      // Seeded per item: reruns after a crash ask for the same samples.
+      call->has_seed = true;
+      call->seed = std::hash<std::string>{}(x.id);
+    }
+    return call;
+  };
+  core.hooks.finish = [self](item_record&& x, const llm_reply* reply,
+                             const error_info* err) {
+    if (reply == nullptr) {
+      mark_failed(x, "solve", *err);
+      return std::move(x);
+    }
+    x.trace.push_back(trace_of("solve", *reply));
+    std::string first_error;
+    for (auto& text : reply->texts) {
+      auto parsed = core::parse_solution(text);
+      if (!parsed) {
+        if (first_error.empty())
+          first_error = parsed.error().to_string();
+        continue;
+      }
+      x.solutions.push_back(
+        solution{std::move(parsed->text), std::move(parsed->answer),
+                 self->state.ctx->cfg.stages.at("solve").model});
+    }
+    if (x.solutions.empty())
+      mark_failed(x, "solve",
+                  error_info{ec::bad_output,
+                             fmt::format("none of {} solution(s) usable: {}",
+                                         reply->texts.size(), first_error),
+                             -1});
+    return std::move(x);
+  };
+  core.start(self);
+  return item_stage_behavior(self);
+}
+
+} // namespace kpsynth

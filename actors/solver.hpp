@@ -1,0 +1,23 @@
+#pragma once
+
+#include "protocols/actors.hpp"
+
+#include "actors/context.hpp"
+#include "actors/stage.hpp"
+
+namespace kpsynth {
+
+/// State of the SOLVER actor: writes step-by-step solutions (prompt
+/// `solve`), `samples` per problem for consensus voting.
+struct solver_state {
+  stage_core<item_record, item_record> core;
+  context_ptr ctx;
+
+  static inline const char* name = "solver";
+};
+
+item_stage_actor::behavior_type
+solver(item_stage_actor::stateful_pointer<solver_state> self, context_ptr ctx,
+       model_pool_actor pool, consumer_actor<item_record> downstream);
+
+} // namespace kpsynth

@@ -1,0 +1,185 @@
+#pragma once
+
+// The machinery every LLM stage shares: a bounded input queue fed by pull
+// credit, LLM calls started only with pool credit, finished items buffered
+// until downstream asks for them, and end-of-stream propagation. A concrete
+// stage (extractor, generator, solver) only says how to turn an input into a
+// call and a reply into an output -- which is what makes a new domain a
+// matter of new stages and a prompt pack, not of editing this core.
+
+#include "protocols/actors.hpp"
+
+#include "actors/flow.hpp"
+#include "protocols/errors.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kpsynth {
+
+/// Settings shared by every stage.
+struct stage_settings {
+  std::string name;  ///< "extract", "generate", "solve".
+  uint32_t queue = 64;
+  int32_t priority = 0; ///< Pool credit priority: later stages are higher.
+};
+
+/// What a concrete stage plugs into the machinery.
+template <class In, class Out>
+struct stage_hooks {
+  /// Output for an input that needs no LLM call (already done, or failed
+  /// upstream and merely passing through); std::nullopt otherwise.
+  std::function<std::optional<Out>(In&)> shortcut;
+  /// Builds the LLM call for an input; a problem fails the item.
+  std::function<result<llm_call>(const In&)> make_call;
+  /// Turns the input and the reply (or the error) into the output.
+  std::function<Out(In&&, const llm_reply*, const error_info*)> finish;
+};
+
+/// State of a stage. `Self` is the stage's typed actor pointer.
+template <class In, class Out>
+struct stage_core {
+  stage_settings settings;
+  stage_hooks<In, Out> hooks;
+  model_pool_actor pool;
+  producer_actor upstream;
+  consumer_actor<Out> downstream;
+  flow::inbound_window in;
+  flow::outbound_buffer<Out> out;
+  std::deque<In> queue;
+  uint32_t credits = 0;  ///< Pool credit held, unused.
+  uint32_t inflight = 0; ///< LLM calls running.
+  uint32_t last_wanted = UINT32_MAX;
+  uint32_t last_held = UINT32_MAX;
+
+  template <class Self>
+  void start(Self* self) {
+    in.bound = settings.queue;
+    self->send(pool, atom::attach_v,
+               caf::actor_cast<credit_listener_actor>(self), settings.priority);
+    self->send(downstream, atom::attach_v,
+               caf::actor_cast<producer_actor>(self));
+  }
+
+  /// Moves finished items downstream as far as credit allows.
+  template <class Self>
+  void flush(Self* self) {
+    auto batch = out.take();
+    if (!batch.empty())
+      self->send(downstream, atom::push_v, std::move(batch));
+  }
+
+  /// Room left for outputs: in-flight calls will each produce one.
+  std::size_t out_room() const {
+    auto used = out.ready.size() + inflight;
+    return used >= settings.queue ? 0 : settings.queue - used;
+  }
+
+  /// Starts calls, tells the pool what we want, pulls, and ends the stream.
+  template <class Self>
+  void pump(Self* self) {
+    // Items that need no LLM call go straight through.
+    for (auto i = queue.begin(); i != queue.end();) {
+      if (auto o = hooks.shortcut(*i)) {
+        out.ready.push_back(std::move(*o));
+        i = queue.erase(i);
+      } else {
+        ++i;
+      }
+    }
+    while (credits > 0 && !queue.empty() && out_room() > 0) {
+      auto x = std::move(queue.front());
+      queue.pop_front();
+      auto call = hooks.make_call(x);
+      if (!call) {
+        error_info e{ec::bad_output, call.error().to_string(), -1};
+        out.ready.push_back(hooks.finish(std::move(x), nullptr, &e));
+        continue;
+      }
+      --credits;
+      ++inflight;
+      auto shared = std::make_shared<In>(std::move(x));
+      self->request(pool, caf::infinite, atom::complete_v, std::move(*call))
+        .then(
+          [this, self, shared](llm_reply& reply) {
+            --inflight;
+            out.ready.push_back(hooks.finish(std::move(*shared), &reply,
+                                             nullptr));
+            flush(self);
+            pump(self);
+          },
+          [this, self, shared](caf::error& err) {
+            --inflight;
+            auto e = decode_error(err);
+            out.ready.push_back(hooks.finish(std::move(*shared), nullptr, &e));
+            flush(self);
+            pump(self);
+          });
+    }
+    flush(self);
+    // Credit we cannot use goes back, so other stages of the pool get it.
+    if (queue.empty())
+      credits = 0;
+    auto wanted = static_cast<uint32_t>(
+      std::min<std::size_t>(queue.size(), out_room()));
+    wanted = wanted > credits ? wanted - credits : 0;
+    if (wanted != last_wanted || credits != last_held) {
+      last_wanted = wanted;
+      last_held = credits;
+      self->send(pool, atom::demand_v,
+                 caf::actor_cast<credit_listener_actor>(self), wanted, credits);
+    }
+    if (upstream) {
+      auto held = queue.size() + inflight + out.ready.size();
+      if (auto n = in.to_pull(held); n > 0)
+        self->send(upstream, atom::pull_v, n);
+    }
+    if (in.upstream_done && queue.empty() && inflight == 0
+        && out.ready.empty() && !out.done_sent) {
+      out.done_sent = true;
+      self->send(downstream, atom::done_v);
+    }
+  }
+
+  // -- message handlers -------------------------------------------------------
+
+  template <class Self>
+  void on_attach(Self* self, producer_actor up) {
+    upstream = std::move(up);
+    pump(self);
+  }
+
+  template <class Self>
+  void on_push(Self* self, std::vector<In>& xs) {
+    in.received(xs.size());
+    for (auto& x : xs)
+      queue.push_back(std::move(x));
+    pump(self);
+  }
+
+  template <class Self>
+  void on_done(Self* self) {
+    in.upstream_done = true;
+    pump(self);
+  }
+
+  template <class Self>
+  void on_pull(Self* self, uint32_t n) {
+    out.credit += n;
+    flush(self);
+    pump(self);
+  }
+
+  template <class Self>
+  void on_credit(Self* self, uint32_t n) {
+    credits += n;
+    pump(self);
+  }
+};
+
+} // namespace kpsynth

@@ -1,0 +1,393 @@
+#include "core/config.hpp"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <set>
+#include <sstream>
+
+namespace kpsynth::config {
+
+namespace {
+
+/// Walks one TOML table, converting values and collecting the first error.
+/// Unknown keys are errors too: a typo must not silently fall back to a
+/// default in a job that runs for weeks.
+class table_reader {
+public:
+  table_reader(const toml::table& tbl, std::string path, std::string_view file,
+               std::optional<problem>& err)
+    : tbl_(tbl), path_(std::move(path)), file_(file), err_(err) {}
+
+  ~table_reader() {
+    if (err_)
+      return;
+    for (auto& [key, node] : tbl_) {
+      if (!known_.count(std::string{key.str()})) {
+        fail(node, fmt::format("unknown key '{}'", qualified(key.str())),
+             "unknown_key");
+        return;
+      }
+    }
+  }
+
+  std::string qualified(std::string_view key) const {
+    return path_.empty() ? std::string{key} : path_ + "." + std::string{key};
+  }
+
+  void fail(const toml::node& node, std::string msg, std::string code) {
+    if (err_)
+      return;
+    err_ = problem{std::move(code), std::move(msg),
+                       fmt::format("{}:{}", file_, node.source().begin.line)};
+  }
+
+  template <class T>
+  void read(std::string_view key, T& out) {
+    known_.insert(std::string{key});
+    auto* node = tbl_.get(key);
+    if (node == nullptr || err_)
+      return;
+    convert(*node, key, out);
+  }
+
+  /// Calls `fn(reader)` for a sub-table, if present.
+  template <class F>
+  void table(std::string_view key, F fn) {
+    known_.insert(std::string{key});
+    auto* node = tbl_.get(key);
+    if (node == nullptr || err_)
+      return;
+    if (auto* sub = node->as_table()) {
+      table_reader r{*sub, qualified(key), file_, err_};
+      fn(r);
+    } else {
+      fail(*node, fmt::format("'{}' must be a table", qualified(key)),
+           "bad_type");
+    }
+  }
+
+  /// Iterates the entries of a sub-table of tables ([models.X]).
+  template <class F>
+  void each_table(std::string_view key, F fn) {
+    table(key, [&](table_reader& r) {
+      for (auto& [name, node] : r.tbl_) {
+        r.known_.insert(std::string{name.str()});
+        if (auto* sub = node.as_table()) {
+          table_reader inner{*sub, r.qualified(name.str()), file_, err_};
+          fn(std::string{name.str()}, inner);
+        } else {
+          r.fail(node,
+                 fmt::format("'{}' must be a table", r.qualified(name.str())),
+                 "bad_type");
+        }
+      }
+    });
+  }
+
+  /// Iterates an array of tables ([[panel]]).
+  template <class F>
+  void each_array_table(std::string_view key, F fn) {
+    known_.insert(std::string{key});
+    auto* node = tbl_.get(key);
+    if (node == nullptr || err_)
+      return;
+    auto* arr = node->as_array();
+    if (arr == nullptr) {
+      fail(*node, fmt::format("'{}' must be an array of tables",
+                              qualified(key)),
+           "bad_type");
+      return;
+    }
+    size_t i = 0;
+    for (auto& elem : *arr) {
+      if (auto* sub = elem.as_table()) {
+        table_reader inner{*sub, fmt::format("{}[{}]", qualified(key), i),
+                           file_, err_};
+        fn(inner);
+      } else {
+        fail(elem, fmt::format("'{}[{}]' must be a table", qualified(key), i),
+             "bad_type");
+      }
+      ++i;
+    }
+  }
+
+  /// Reads every key of a sub-table as a number ({name = 0.5, ...}).
+  void number_map(std::string_view key, std::map<std::string, double>& out) {
+    table(key, [&](table_reader& r) {
+      for (auto& [name, node] : r.tbl_) {
+        r.known_.insert(std::string{name.str()});
+        double v = 0;
+        r.convert(node, name.str(), v);
+        out[std::string{name.str()}] = v;
+      }
+    });
+  }
+
+  const toml::table& raw() const { return tbl_; }
+  void mark_known(std::string_view key) { known_.insert(std::string{key}); }
+
+private:
+  void convert(const toml::node& node, std::string_view key, std::string& out) {
+    if (auto v = node.value<std::string>())
+      out = *v;
+    else
+      fail(node, fmt::format("'{}' must be a string", qualified(key)),
+           "bad_type");
+  }
+
+  void convert(const toml::node& node, std::string_view key,
+               std::filesystem::path& out) {
+    std::string s;
+    convert(node, key, s);
+    out = s;
+  }
+
+  void convert(const toml::node& node, std::string_view key, bool& out) {
+    if (auto v = node.value<bool>())
+      out = *v;
+    else
+      fail(node, fmt::format("'{}' must be true or false", qualified(key)),
+           "bad_type");
+  }
+
+  void convert(const toml::node& node, std::string_view key, double& out) {
+    if (node.is_number())
+      out = *node.value<double>();
+    else
+      fail(node, fmt::format("'{}' must be a number", qualified(key)),
+           "bad_type");
+  }
+
+  template <class T>
+    requires std::is_integral_v<T>
+  void convert(const toml::node& node, std::string_view key, T& out) {
+    auto v = node.value<int64_t>();
+    if (!node.is_integer() || !v) {
+      fail(node, fmt::format("'{}' must be an integer", qualified(key)),
+           "bad_type");
+      return;
+    }
+    if (*v < 0 || static_cast<uint64_t>(*v) > std::numeric_limits<T>::max()) {
+      fail(node, fmt::format("'{}' = {} is out of range", qualified(key), *v),
+           "out_of_range");
+      return;
+    }
+    out = static_cast<T>(*v);
+  }
+
+  void convert(const toml::node& node, std::string_view key,
+               std::vector<endpoint_config>& out) {
+    auto* arr = node.as_array();
+    if (arr == nullptr) {
+      fail(node, fmt::format("'{}' must be an array", qualified(key)),
+           "bad_type");
+      return;
+    }
+    size_t i = 0;
+    for (auto& elem : *arr) {
+      endpoint_config ep;
+      if (auto s = elem.value<std::string>()) {
+        ep.url = *s;
+      } else if (auto* t = elem.as_table()) {
+        table_reader r{*t, fmt::format("{}[{}]", qualified(key), i), file_,
+                       err_};
+        r.read("url", ep.url);
+        r.read("api_key_env", ep.api_key_env);
+        r.read("scrape_metrics", ep.scrape_metrics);
+      } else {
+        fail(elem,
+             fmt::format("'{}[{}]' must be a URL string or a table",
+                         qualified(key), i),
+             "bad_type");
+      }
+      if (!err_ && ep.url.empty())
+        fail(elem, fmt::format("'{}[{}]' has no url", qualified(key), i),
+             "missing_key");
+      out.push_back(std::move(ep));
+      ++i;
+    }
+  }
+
+  const toml::table& tbl_;
+  std::string path_;
+  std::string_view file_;
+  std::optional<problem>& err_;
+  std::set<std::string> known_;
+};
+
+void read_model(table_reader& r, model_config& m) {
+  r.read("served_as", m.served_as);
+  r.read("endpoints", m.endpoints);
+  r.read("stream", m.stream);
+  r.read("supports_n", m.supports_n);
+  r.read("request_timeout_ms", m.request_timeout_ms);
+  r.read("idle_timeout_ms", m.idle_timeout_ms);
+  r.read("connect_timeout_ms", m.connect_timeout_ms);
+  r.read("max_attempts", m.max_attempts);
+  r.read("max_500_attempts", m.max_500_attempts);
+  r.read("backoff_base_ms", m.backoff_base_ms);
+  r.read("backoff_cap_ms", m.backoff_cap_ms);
+  r.read("initial_limit", m.initial_limit);
+  r.read("min_limit", m.min_limit);
+  r.read("max_limit", m.max_limit);
+  r.read("fixed_limit", m.fixed_limit);
+  r.read("metrics_interval_ms", m.metrics_interval_ms);
+  r.read("backlog", m.backlog);
+}
+
+void read_simulator(table_reader& r, simulator_config& s) {
+  r.read("enabled", s.enabled);
+  r.read("address", s.address);
+  r.read("port", s.port);
+  r.read("profile", s.profile);
+  r.number_map("overrides", s.overrides);
+  r.read("seed", s.seed);
+  r.read("unsound_rate", s.unsound_rate);
+  r.read("default_solver_accuracy", s.default_solver_accuracy);
+  r.number_map("solver_accuracy", s.solver_accuracy);
+  r.number_map("faults", s.faults);
+  r.read("loading_seconds", s.loading_seconds);
+  r.each_table("judges", [&](std::string name, table_reader& j) {
+    double accuracy = 0.9;
+    double bias = 0;
+    j.read("accuracy", accuracy);
+    j.read("bias", bias);
+    s.judges[name] = {accuracy, bias};
+  });
+}
+
+/// Cross-field checks that the per-key conversion cannot do.
+std::optional<problem> validate(const kpsynth_config& c, std::string_view f) {
+  auto bad = [&](std::string key, std::string msg) {
+    return problem{"invalid_config", std::move(msg),
+                   fmt::format("{}: {}", f, key)};
+  };
+  if (c.run.seeds.empty())
+    return bad("run.seeds", "no seed file given");
+  for (auto& [name, m] : c.models) {
+    if (m.endpoints.empty())
+      return bad("models." + name + ".endpoints", "a model needs endpoints");
+    if (m.min_limit < 1 || m.min_limit > m.max_limit)
+      return bad("models." + name, "need 1 <= min_limit <= max_limit");
+    if (m.max_attempts < 1)
+      return bad("models." + name + ".max_attempts", "must be at least 1");
+  }
+  for (auto stage : {"extract", "generate", "solve"}) {
+    auto i = c.stages.find(stage);
+    if (i == c.stages.end())
+      return bad(fmt::format("stages.{}", stage), "stage is not configured");
+    if (!c.models.count(i->second.model))
+      return bad(fmt::format("stages.{}.model", stage),
+                 fmt::format("unknown model '{}'", i->second.model));
+    if (i->second.queue < 1)
+      return bad(fmt::format("stages.{}.queue", stage), "must be at least 1");
+  }
+  if (c.panel.empty())
+    return bad("panel", "the judge panel needs at least one judge");
+  for (size_t i = 0; i < c.panel.size(); ++i) {
+    if (!c.models.count(c.panel[i].model))
+      return bad(fmt::format("panel[{}].model", i),
+                 fmt::format("unknown model '{}'", c.panel[i].model));
+    if (c.panel[i].weight <= 0)
+      return bad(fmt::format("panel[{}].weight", i), "must be positive");
+  }
+  if (c.run.accept_threshold < 0 || c.run.accept_threshold > 1)
+    return bad("run.accept_threshold", "must be within 0..1");
+  return std::nullopt;
+}
+
+} // namespace
+
+result<kpsynth_config> parse(std::string_view text, std::string_view name,
+                             const std::filesystem::path& base) {
+  toml::parse_result parsed = toml::parse(text, name);
+  if (!parsed) {
+    auto& e = parsed.error();
+    return make_problem("bad_toml", std::string{e.description()},
+                        fmt::format("{}:{}", name, e.source().begin.line));
+  }
+  kpsynth_config c;
+  std::optional<problem> err;
+  {
+    table_reader root{parsed.table(), "", name, err};
+    root.table("run", [&](table_reader& r) {
+      r.read("seeds", c.run.seeds);
+      r.read("output_dir", c.run.output_dir);
+      r.read("prompts", c.run.prompts);
+      r.read("max_items", c.run.max_items);
+      r.read("max_points", c.run.max_points);
+      r.read("seed", c.run.seed);
+      r.read("progress_interval_s", c.run.progress_interval_s);
+      r.read("accept_threshold", c.run.accept_threshold);
+      r.read("sync_every", c.run.sync_every);
+    });
+    root.table("simulator",
+               [&](table_reader& r) { read_simulator(r, c.simulator); });
+    root.each_table("models", [&](std::string n, table_reader& r) {
+      model_config m;
+      m.name = n;
+      m.served_as = n;
+      read_model(r, m);
+      c.models[n] = std::move(m);
+    });
+    root.each_table("stages", [&](std::string n, table_reader& r) {
+      stage_config s;
+      r.read("model", s.model);
+      r.read("queue", s.queue);
+      r.read("temperature", s.temperature);
+      r.read("max_tokens", s.max_tokens);
+      r.read("samples", s.samples);
+      c.stages[n] = std::move(s);
+    });
+    root.each_array_table("panel", [&](table_reader& r) {
+      judge_config j;
+      r.read("name", j.name);
+      r.read("model", j.model);
+      r.read("weight", j.weight);
+      if (j.name.empty())
+        j.name = j.model;
+      c.panel.push_back(std::move(j));
+    });
+    root.table("caf", [&](table_reader& r) {
+      for (auto& [key, node] : r.raw()) {
+        r.mark_known(key.str());
+        if (auto v = node.value<int64_t>(); v && node.is_integer())
+          c.caf_int[std::string{key.str()}] = *v;
+        else if (auto s = node.value<std::string>())
+          c.caf_string[std::string{key.str()}] = *s;
+        else
+          r.fail(node, fmt::format("'caf.{}' must be an integer or string",
+                                   key.str()),
+                 "bad_type");
+      }
+    });
+  }
+  if (err)
+    return *err;
+  for (auto* p : {&c.run.seeds, &c.run.output_dir, &c.run.prompts})
+    if (!p->empty() && p->is_relative())
+      *p = (base / *p).lexically_normal();
+  if (auto p = validate(c, name))
+    return *p;
+  return c;
+}
+
+result<kpsynth_config> load(const std::filesystem::path& file) {
+  std::ifstream in{file, std::ios::binary};
+  if (!in)
+    return make_problem("io_error", "cannot open configuration file",
+                        file.string());
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto result = parse(buf.str(), file.string(), file.parent_path());
+  if (result)
+    result->file = file;
+  return result;
+}
+
+} // namespace kpsynth::config

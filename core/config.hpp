@@ -1,0 +1,130 @@
+#pragma once
+
+// kpsynth's configuration as plain structs. The TOML file is parsed here, at
+// the edge, and nothing else ever sees TOML. Every default lives in the
+// member initialisers below and is documented in config/kpsynth.example.toml.
+
+#include "core/result.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kpsynth::config {
+
+/// One OpenAI-compatible endpoint of a model.
+struct endpoint_config {
+  /// Base URL such as "http://10.0.0.7:8000/v1", or "sim" for the built-in
+  /// simulator of this process.
+  std::string url;
+  /// Name of an environment variable holding the API key (never the key).
+  std::string api_key_env;
+  /// Whether the server exports Prometheus /metrics at the server root.
+  bool scrape_metrics = true;
+};
+
+/// A model served by a pool of endpoints.
+struct model_config {
+  std::string name;       ///< Pool name used in [stages] and [[panel]].
+  std::string served_as;  ///< Model name sent in requests.
+  std::vector<endpoint_config> endpoints;
+  /// Use SSE streaming so long answers never hit the idle-read timeout.
+  bool stream = true;
+  /// Ask for n choices in one request; off for servers that refuse n > 1.
+  bool supports_n = true;
+  uint32_t request_timeout_ms = 600'000;
+  uint32_t idle_timeout_ms = 60'000;
+  uint32_t connect_timeout_ms = 5'000;
+  uint32_t max_attempts = 4;
+  /// Cap on attempts for HTTP 500, which llama.cpp also uses for bad input.
+  uint32_t max_500_attempts = 2;
+  uint32_t backoff_base_ms = 200;
+  uint32_t backoff_cap_ms = 20'000;
+  /// Adaptive concurrency bounds per endpoint.
+  uint32_t initial_limit = 8;
+  uint32_t min_limit = 1;
+  uint32_t max_limit = 4096;
+  /// Fixed concurrency instead of adaptive (0 = adaptive). For benchmarks.
+  uint32_t fixed_limit = 0;
+  uint32_t metrics_interval_ms = 500;
+  /// Calls waiting in the pool beyond the endpoints' limits.
+  uint32_t backlog = 4096;
+};
+
+/// Settings of one LLM stage.
+struct stage_config {
+  std::string model;      ///< Pool name.
+  uint32_t queue = 64;    ///< Input bound (items held before processing).
+  double temperature = -1; ///< < 0: the prompt pack's default.
+  uint32_t max_tokens = 0; ///< 0: the prompt pack's default.
+  uint32_t samples = 1;    ///< Solutions per problem (solve stage).
+};
+
+/// A judge of the panel.
+struct judge_config {
+  std::string name;
+  std::string model; ///< Pool name.
+  double weight = 1;
+};
+
+/// The in-process simulator (default run, tests, benchmarks).
+struct simulator_config {
+  bool enabled = true;
+  std::string address = "127.0.0.1";
+  uint16_t port = 0; ///< 0 picks a free port.
+  std::string profile = "7b-h100";
+  /// Overrides of the profile, e.g. max_num_seqs, itl_ms; see sim/profiles.
+  std::map<std::string, double> overrides;
+  uint64_t seed = 1;
+  double unsound_rate = 0.2;
+  double default_solver_accuracy = 0.8;
+  std::map<std::string, double> solver_accuracy;
+  /// Judge model name -> {accuracy, bias}.
+  std::map<std::string, std::pair<double, double>> judges;
+  /// Fault injection rates, e.g. {"http_500": 0.02, "reset": 0.01}.
+  std::map<std::string, double> faults;
+  double loading_seconds = 0; ///< /health answers 503 this long at start.
+};
+
+/// Whole-run settings.
+struct run_config {
+  std::filesystem::path seeds;
+  std::filesystem::path output_dir = "out";
+  std::filesystem::path prompts = "prompts/math";
+  /// Stop after this many combinations (0: enumerate the whole graph).
+  uint64_t max_items = 0;
+  uint32_t max_points = 10;
+  uint64_t seed = 42;
+  double progress_interval_s = 1;
+  /// Minimum weighted problem score to accept an item.
+  double accept_threshold = 0.85;
+  /// fsync the output after this many records.
+  uint32_t sync_every = 64;
+};
+
+/// The whole configuration.
+struct kpsynth_config {
+  std::filesystem::path file; ///< Where it was read from.
+  run_config run;
+  simulator_config simulator;
+  std::map<std::string, model_config> models;
+  std::map<std::string, stage_config> stages; ///< extract, generate, solve.
+  std::vector<judge_config> panel;
+  /// Options forwarded to CAF's actor_system_config, e.g.
+  /// "scheduler.max-threads" = 2.
+  std::map<std::string, int64_t> caf_int;
+  std::map<std::string, std::string> caf_string;
+};
+
+/// Reads and validates a configuration file. Relative paths in it are
+/// resolved against the file's directory. Errors name file:line and key.
+result<kpsynth_config> load(const std::filesystem::path& file);
+
+/// Parses configuration text; `name` stands for the file in errors and
+/// `base` resolves relative paths.
+result<kpsynth_config> parse(std::string_view text, std::string_view name,
+                             const std::filesystem::path& base);
+
+} // namespace kpsynth::config
