@@ -123,6 +123,7 @@ void start_part(self_ptr self, uint64_t call_id) {
   auto req_id = st.next_request++;
   st.request_call.emplace(req_id, call_id);
   ++st.inflight;
+  st.controller->on_send(now_s(st), st.inflight);
   auto req = make_request(st, c, part);
   auto hdl = llm_client_actor{self};
   st.http->async_request(std::move(req), [hdl, req_id](net::http_response r) {

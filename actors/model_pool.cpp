@@ -1,6 +1,7 @@
 #include "actors/model_pool.hpp"
 
 #include "actors/llm_client.hpp"
+#include "net/io_runtime.hpp"
 #include "protocols/errors.hpp"
 
 #include <caf/event_based_actor.hpp>

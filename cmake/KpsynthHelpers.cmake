@@ -3,6 +3,10 @@
 # Warnings for our own code only; dependencies are system headers.
 function(kpsynth_set_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-missing-field-initializers)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC 12 reports false positives from inlined libstdc++ string code.
+    target_compile_options(${target} PRIVATE -Wno-restrict -Wno-stringop-overflow)
+  endif()
   if(KPSYNTH_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -305,16 +305,18 @@ std::optional<problem> validate(const kpsynth_config& c, std::string_view f) {
 
 result<kpsynth_config> parse(std::string_view text, std::string_view name,
                              const std::filesystem::path& base) {
-  toml::parse_result parsed = toml::parse(text, name);
-  if (!parsed) {
-    auto& e = parsed.error();
+  // Debian builds toml++ with exceptions: a syntax error throws.
+  toml::table parsed;
+  try {
+    parsed = toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
     return make_problem("bad_toml", std::string{e.description()},
                         fmt::format("{}:{}", name, e.source().begin.line));
   }
   kpsynth_config c;
   std::optional<problem> err;
   {
-    table_reader root{parsed.table(), "", name, err};
+    table_reader root{parsed, "", name, err};
     root.table("run", [&](table_reader& r) {
       r.read("seeds", c.run.seeds);
       r.read("output_dir", c.run.output_dir);

@@ -31,8 +31,14 @@ public:
   /// Runs `fn` on an io thread after `delay`. Thread-safe.
   void post_after(std::chrono::nanoseconds delay, std::function<void()> fn);
 
-  /// Stops the context and joins the threads; idempotent.
+  /// Stops the context and joins the threads; idempotent. Called from an io
+  /// thread it stops the context but joins nothing (a thread cannot join
+  /// itself); the destructor, run elsewhere, joins.
   void stop();
+
+  /// True when the calling thread is one of this runtime's threads, so that
+  /// code which would otherwise wait for the io threads can avoid deadlock.
+  bool running_in_this_thread() const;
 
   /// The underlying context, for code inside net/ and sim/ that owns sockets.
   boost::asio::io_context& context();

@@ -75,6 +75,9 @@ struct completion_response {
   std::string model;
   std::vector<choice> choices;
   usage tokens;
+  /// Unix seconds as the server reports it (`created`); 0 if absent. The
+  /// simulator's serializer writes the current time for 0.
+  int64_t created = 0;
 };
 
 /// A response of /v1/embeddings, in input order.

@@ -1,0 +1,57 @@
+// kpsynth: turns seed problems into verified synthetic training problems.
+// This file only parses the command line; the work is in the subcommands.
+
+#include "app/commands.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+int main(int argc, char** argv) {
+  CLI::App cli{"kpsynth: knowledge-point graph synthesis of verified "
+               "training problems"};
+  cli.require_subcommand(1);
+  bool verbose = false;
+  cli.add_flag("-v,--verbose", verbose, "debug logging");
+
+  auto* run = cli.add_subcommand("run", "run a synthesis job");
+  std::string config_file;
+  bool quiet = false;
+  run->add_option("config", config_file, "job configuration (TOML)")
+    ->required()
+    ->check(CLI::ExistingFile);
+  run->add_flag("-q,--quiet", quiet, "no progress lines");
+
+  auto* sim = cli.add_subcommand(
+    "sim", "serve the built-in OpenAI-compatible simulator until stopped");
+  kpsynth::app::sim_command_options so;
+  sim->add_option("--config", so.config_file,
+                  "take the [simulator] table of this job configuration");
+  sim->add_option("--address", so.address, "listen address")
+    ->capture_default_str();
+  sim->add_option("--port", so.port, "listen port (0: any)")
+    ->capture_default_str();
+  sim->add_option("--profile", so.profile,
+                  "capacity profile: 7b-h100, 70b-4xh100, 8b-l4, tiny-cpu, "
+                  "zero")
+    ->capture_default_str();
+  sim->add_option("--faults", so.fault_rate,
+                  "total rate of injected faults, spread over every kind")
+    ->capture_default_str();
+  sim->add_option("--loading", so.loading_seconds,
+                  "answer 503 on /health for this many seconds")
+    ->capture_default_str();
+  sim->add_flag("--refuse-n", so.refuse_n,
+                "refuse n > 1 with HTTP 500, like llama.cpp");
+  sim->add_flag("--no-metrics", so.no_metrics, "do not export /metrics");
+  sim->add_option("--seed", so.seed, "seed of answers and faults")
+    ->capture_default_str();
+
+  CLI11_PARSE(cli, argc, argv);
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+  spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
+  if (*run)
+    return kpsynth::app::run_command(config_file, quiet);
+  if (*sim)
+    return kpsynth::app::sim_command(so);
+  return 2;
+}

@@ -1,0 +1,265 @@
+#include "control/concurrency_controller.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace kpsynth::control {
+
+namespace {
+
+controller_options sanitize(controller_options o) {
+  o.min_limit = std::max<uint32_t>(o.min_limit, 1);
+  o.max_limit = std::max(o.max_limit, o.min_limit);
+  o.initial_limit = std::clamp(o.initial_limit, o.min_limit, o.max_limit);
+  auto unit = [](double x, double fallback) {
+    return std::isfinite(x) && x > 0 && x <= 1 ? x : fallback;
+  };
+  o.kv_decrease = unit(o.kv_decrease, 0.9);
+  o.overload_decrease = unit(o.overload_decrease, 0.7);
+  o.failure_decrease = unit(o.failure_decrease, 0.9);
+  o.overload_ceiling = unit(o.overload_ceiling, 0.9);
+  o.queue_gain = unit(o.queue_gain, 0.5);
+  o.smoothing = unit(o.smoothing, 0.5);
+  o.probe_step = unit(o.probe_step, 0.1);
+  if (!(o.max_pause_s >= 0))
+    o.max_pause_s = 0;
+  return o;
+}
+
+/// For this long after a 429/503 the queue target stays under half the
+/// queue the server refused at.
+constexpr double overload_memory_s = 30;
+
+} // namespace
+
+std::string_view to_string(controller_phase p) {
+  switch (p) {
+    case controller_phase::slow_start:
+      return "slow_start";
+    case controller_phase::steady:
+      return "steady";
+  }
+  return "unknown";
+}
+
+concurrency_controller::concurrency_controller(controller_options opts)
+  : opts_(sanitize(opts)),
+    latency_(opts_.latency),
+    limit_(opts_.initial_limit) {
+}
+
+uint32_t concurrency_controller::limit() const {
+  return static_cast<uint32_t>(
+    std::clamp(std::floor(limit_), static_cast<double>(opts_.min_limit),
+               static_cast<double>(opts_.max_limit)));
+}
+
+void concurrency_controller::set_limit(double x) {
+  if (!std::isfinite(x))
+    return;
+  x = std::clamp(x, static_cast<double>(opts_.min_limit),
+                 static_cast<double>(opts_.max_limit));
+  if (x > limit_)
+    ++increases_;
+  else if (x < limit_)
+    ++decreases_;
+  if (x > limit_)
+    peak_inflight_ = 0; // Whether the new limit binds is yet to be seen.
+  limit_ = x;
+}
+
+void concurrency_controller::grow_to(double now, double target) {
+  if (target <= limit_)
+    return;
+  if (now - ceiling_at_ > opts_.ceiling_memory_s)
+    ceiling_ = std::numeric_limits<double>::infinity();
+  if (limit_ < ceiling_) {
+    set_limit(std::min(target, ceiling_));
+    return;
+  }
+  // Past the spot of the last KV trouble or 429: that trouble showed up
+  // late (sequences grow long after admission; a queue fills before it
+  // overflows), so probe one request at a time.
+  if (now - last_probe_ >= opts_.probe_interval_s) {
+    last_probe_ = now;
+    set_limit(limit_ + 1);
+  }
+}
+
+void concurrency_controller::set_ceiling(double now, double x) {
+  ceiling_ = std::max(x, static_cast<double>(opts_.min_limit));
+  ceiling_at_ = now;
+}
+
+bool concurrency_controller::gauges_active(double now) const {
+  return have_gauges_ && now - gauges_at_ <= opts_.metrics_stale_s;
+}
+
+void concurrency_controller::on_send(double, uint32_t inflight) {
+  peak_inflight_ = std::max(peak_inflight_, static_cast<double>(inflight));
+}
+
+void concurrency_controller::on_success(double now, double latency_s,
+                                        uint32_t completion_tokens,
+                                        uint32_t inflight_at_send) {
+  peak_inflight_ = std::max(peak_inflight_,
+                            static_cast<double>(inflight_at_send));
+  auto w = latency_.add(now, latency_s, completion_tokens, inflight_at_send);
+  if (w && !gauges_active(now))
+    on_window(now, *w);
+}
+
+void concurrency_controller::on_window(double now, const latency_window& w) {
+  // Targets are relative to the level the window measured (the in-flight
+  // count its requests were sent at), not to the current limit: the lag
+  // between sending and completing then paces growth to once per round
+  // trip instead of compounding blindly.
+  double level = w.inflight;
+  bool past_knee = !std::isnan(w.elasticity)
+                   && w.elasticity > opts_.knee_elasticity;
+  if (w.ratio > opts_.max_latency_ratio) {
+    phase_ = controller_phase::steady;
+    set_limit(std::min(limit_, level * opts_.max_latency_ratio / w.ratio));
+  } else if (phase_ == controller_phase::slow_start && !past_knee
+             && w.ratio <= opts_.latency_tolerance) {
+    grow_to(now, 2 * level);
+  } else {
+    phase_ = controller_phase::steady;
+    double target;
+    if (past_knee) {
+      // Queueing: jump to the Little's-law floor of the knee.
+      target = level * std::clamp(w.knee_floor / level, 0.5,
+                                  1 - opts_.probe_step);
+    } else if (std::isnan(w.elasticity)) {
+      target = level
+               * std::clamp(opts_.latency_tolerance / w.ratio, 0.8, 1.25);
+    } else {
+      bool far_below = w.elasticity < opts_.knee_elasticity / 2;
+      target = level * (1 + opts_.probe_step * (far_below ? 3 : 1));
+    }
+    // Grow only past the current limit, shrink only below it: an
+    // app-limited client (level well under the limit) keeps its headroom.
+    double next = limit_ + opts_.smoothing * (target - limit_);
+    if (target > level)
+      grow_to(now, next);
+    else if (target < limit_)
+      set_limit(next);
+  }
+}
+
+void concurrency_controller::on_metrics(double now, const server_metrics& m) {
+  if (!m.has_waiting)
+    return; // Without a queue gauge, latency decides.
+  bool fresh_preemption = false;
+  if (m.has_preemptions) {
+    fresh_preemption = have_preemptions_
+                       && m.preemptions_total > last_preemptions_;
+    have_preemptions_ = true;
+    last_preemptions_ = m.preemptions_total;
+  }
+  have_gauges_ = true;
+  gauges_at_ = now;
+  double running = m.has_running ? std::max(0.0, m.running) : std::floor(limit_);
+  double waiting = std::max(0.0, m.waiting);
+  double target = std::max(opts_.waiting_target_min,
+                           opts_.waiting_target_share * running);
+  bool recent_overload = now - last_overload_ < overload_memory_s;
+  if (recent_overload) // The server bounds its queue below our target.
+    target = std::min(target, overload_queue_cap_);
+  last_waiting_target_ = target;
+  bool binding = peak_inflight_ >= 0.9 * std::floor(limit_) - 1;
+  // Our part of the server's load: with other clients on the same server,
+  // each corrects only its share. Without a report of our in-flight count
+  // since the limit last grew, assume we are alone: guessing it from the
+  // limit would under-count requests sent before a cut and cut again.
+  double queued = running + waiting;
+  double share = 1;
+  if (peak_inflight_ > 0 && queued > 0)
+    share = std::clamp(std::max(peak_inflight_, std::floor(limit_)) / queued,
+                       0.0, 1.0);
+  // Decreases are computed from the server's own counts, not from the
+  // limit: sent requests cannot be recalled, the queue drains one
+  // completion at a time, and cutting the limit at every scrape until then
+  // would wind it down to the minimum.
+  bool kv_hot = m.has_kv_usage && m.kv_usage > opts_.kv_high;
+  if (fresh_preemption || kv_hot) {
+    // Over-admission: the server recomputes evicted sequences, so goodput
+    // drops although every slot looks busy.
+    phase_ = controller_phase::steady;
+    growth_step_ = 1;
+    if (now - last_kv_decrease_ >= opts_.kv_holdoff_s) {
+      last_kv_decrease_ = now;
+      set_limit(std::min(limit_, share * queued * opts_.kv_decrease));
+      set_ceiling(now, limit_);
+    }
+  } else if (waiting > opts_.waiting_high_factor * target + 1) {
+    phase_ = controller_phase::steady;
+    growth_step_ = 1;
+    set_limit(std::min(limit_, share * (running + target)));
+  } else if (waiting < target && binding) {
+    if (phase_ == controller_phase::slow_start && waiting < 1) {
+      grow_to(now, 2 * limit_);
+    } else {
+      double deficit = opts_.queue_gain * (target - waiting) * share;
+      grow_to(now, limit_ + std::max(growth_step_, deficit));
+      // An empty queue scrape after scrape means capacity to spare (say
+      // after a capacity drop ended): grow faster each time.
+      growth_step_ = waiting < 1
+                       ? std::min(2 * growth_step_, std::max(1.0, limit_ / 4))
+                       : 1;
+    }
+  } else {
+    growth_step_ = 1;
+  }
+  last_waiting_ = waiting;
+}
+
+void concurrency_controller::multiplicative_decrease(double now,
+                                                     double factor) {
+  phase_ = controller_phase::steady;
+  growth_step_ = 1;
+  if (now - last_error_decrease_ < opts_.decrease_holdoff_s)
+    return;
+  last_error_decrease_ = now;
+  set_limit(limit_ * factor);
+}
+
+void concurrency_controller::on_overload(double now, double retry_after_s) {
+  if (now - last_overload_ >= overload_memory_s || have_gauges_)
+    overload_queue_cap_ = std::max(1.0, last_waiting_ / 2);
+  last_overload_ = now;
+  if (retry_after_s > 0) // False for NaN as well.
+    paused_until_ = std::max(paused_until_,
+                             now + std::min(retry_after_s, opts_.max_pause_s));
+  if (now - last_error_decrease_ >= opts_.decrease_holdoff_s)
+    set_ceiling(now, limit_ * opts_.overload_ceiling);
+  multiplicative_decrease(now, opts_.overload_decrease);
+}
+
+void concurrency_controller::on_failure(double now) {
+  multiplicative_decrease(now, opts_.failure_decrease);
+}
+
+controller_snapshot concurrency_controller::snapshot() const {
+  controller_snapshot s;
+  s.limit = limit();
+  s.phase = phase_;
+  s.gauge_mode = have_gauges_;
+  s.paused_until = paused_until_;
+  s.waiting_target = last_waiting_target_;
+  s.baseline_s_per_token = std::isfinite(latency_.baseline())
+                             ? latency_.baseline()
+                             : 0;
+  if (const auto& w = latency_.last()) {
+    s.latency_ratio = w->ratio;
+    s.elasticity = w->elasticity;
+  } else {
+    s.elasticity = std::nan("");
+  }
+  s.increases = increases_;
+  s.decreases = decreases_;
+  return s;
+}
+
+} // namespace kpsynth::control

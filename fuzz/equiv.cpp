@@ -1,0 +1,40 @@
+// libFuzzer target for the answer pipeline: extraction, normalisation,
+// parsing and comparison of two answers split at the first tab (or newline).
+// Every path must return within its budget, without crashes, leaks or
+// undefined behaviour.
+
+#include "text/equivalence.hpp"
+#include "text/extract.hpp"
+#include "text/grouping.hpp"
+#include "text/normalize.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
+                                      std::size_t size) {
+  std::string_view input{reinterpret_cast<const char*>(data), size};
+  auto cut = input.find('\t');
+  if (cut == std::string_view::npos)
+    cut = input.find('\n');
+  auto a = input.substr(0, cut);
+  auto b = cut == std::string_view::npos ? std::string_view{"1"}
+                                         : input.substr(cut + 1);
+  (void)kpsynth::text::extract_final_answer(input);
+  (void)kpsynth::text::normalize_answer(a);
+  kpsynth::text::equiv_options options;
+  options.budget = std::chrono::milliseconds(50);
+  auto ab = kpsynth::text::equivalent(a, b, options);
+  auto self = kpsynth::text::equivalent(a, a, options);
+  (void)ab;
+  (void)self;
+  if (size < 256) {
+    std::vector<std::string> answers{std::string{a}, std::string{b},
+                                     std::string{a}};
+    (void)kpsynth::text::group_answers(answers, options);
+  }
+  return 0;
+}

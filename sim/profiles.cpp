@@ -1,0 +1,153 @@
+#include "sim/profiles.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace kpsynth::sim {
+
+namespace {
+
+profile make_7b_h100() {
+  profile p;
+  p.name = "7b-h100";
+  p.model_name = "sim-7b";
+  p.max_num_seqs = 256;
+  p.max_waiting = 1024;
+  p.ttft_ms = 80;
+  p.itl_ms = 12;
+  p.load_factor_full = 1.6;
+  // 256 sequences of ~300 prompt + ~400 output tokens, plus 20% headroom:
+  // slots, not memory, bound this server.
+  p.kv_cache_tokens = 256ull * 700 * 12 / 10;
+  p.sched_overhead_us = 1.5;
+  p.max_model_len = 8192;
+  return p;
+}
+
+profile make_70b_4xh100() {
+  profile p;
+  p.name = "70b-4xh100";
+  p.model_name = "sim-70b";
+  p.max_num_seqs = 128;
+  p.max_waiting = 512;
+  p.ttft_ms = 250;
+  p.itl_ms = 35;
+  p.load_factor_full = 1.8;
+  // Holds 128 sequences at their mean length (~500 tokens, staggered) but
+  // not 128 at full length (700): admitting many at once preempts later.
+  p.kv_cache_tokens = 76'800;
+  p.sched_overhead_us = 2.0;
+  p.max_model_len = 8192;
+  return p;
+}
+
+profile make_8b_l4() {
+  profile p;
+  p.name = "8b-l4";
+  p.model_name = "sim-8b";
+  p.max_num_seqs = 64;
+  p.max_waiting = 256;
+  p.ttft_ms = 150;
+  p.itl_ms = 25;
+  p.load_factor_full = 1.5;
+  p.kv_cache_tokens = 47'104; // 64 x 700 tokens with 5% headroom.
+  p.sched_overhead_us = 3.0;
+  p.max_model_len = 4096;
+  return p;
+}
+
+profile make_zero() {
+  profile p;
+  p.name = "zero";
+  p.model_name = "sim-zero";
+  p.max_num_seqs = 4096;
+  p.max_waiting = std::numeric_limits<uint32_t>::max() / 2;
+  p.ttft_ms = 0;
+  p.itl_ms = 0;
+  p.load_factor_full = 1;
+  p.kv_cache_tokens = uint64_t{1} << 40;
+  p.sched_overhead_us = 0;
+  p.max_model_len = std::numeric_limits<uint32_t>::max() / 2;
+  return p;
+}
+
+profile make_tiny_cpu() {
+  // Like the llama.cpp server of the field notes: 8 slots on 2 CPU cores.
+  // Batching helps little (load factor 2.4) and the per-request scheduler
+  // cost is high, so throughput peaks at the slot count and falls when a
+  // client floods the queue.
+  profile p;
+  p.name = "tiny-cpu";
+  p.model_name = "sim-tiny";
+  p.max_num_seqs = 8;
+  p.max_waiting = 256;
+  p.ttft_ms = 60;
+  p.itl_ms = 20;
+  p.load_factor_full = 2.4;
+  p.kv_cache_tokens = 16'384;
+  p.sched_overhead_us = 400;
+  p.max_model_len = 2048;
+  return p;
+}
+
+bool finite_non_negative(double x) {
+  return std::isfinite(x) && x >= 0;
+}
+
+} // namespace
+
+std::vector<std::string_view> profile_names() {
+  return {"7b-h100", "70b-4xh100", "8b-l4", "tiny-cpu", "zero"};
+}
+
+result<profile> find_profile(std::string_view name) {
+  if (name == "7b-h100")
+    return make_7b_h100();
+  if (name == "70b-4xh100")
+    return make_70b_4xh100();
+  if (name == "8b-l4")
+    return make_8b_l4();
+  if (name == "tiny-cpu")
+    return make_tiny_cpu();
+  if (name == "zero")
+    return make_zero();
+  std::string choices;
+  for (auto n : profile_names()) {
+    if (!choices.empty())
+      choices += ", ";
+    choices += n;
+  }
+  return make_problem("unknown_profile",
+                      "unknown simulator profile '" + std::string{name}
+                        + "'; choose one of: " + choices,
+                      "profile");
+}
+
+result<profile> validate_profile(profile p) {
+  auto bad = [&](std::string_view field, std::string why) {
+    return make_problem("bad_profile", std::move(why),
+                        "profile " + p.name + ": " + std::string{field});
+  };
+  if (p.max_num_seqs == 0)
+    return bad("max_num_seqs", "must be at least 1");
+  if (p.block_size == 0)
+    return bad("block_size", "must be at least 1");
+  if (p.kv_cache_tokens < p.block_size)
+    return bad("kv_cache_tokens", "must hold at least one block");
+  if (p.max_model_len == 0)
+    return bad("max_model_len", "must be at least 1");
+  if (!finite_non_negative(p.ttft_ms))
+    return bad("ttft_ms", "must be a finite number >= 0");
+  if (!finite_non_negative(p.itl_ms))
+    return bad("itl_ms", "must be a finite number >= 0");
+  if (!finite_non_negative(p.sched_overhead_us))
+    return bad("sched_overhead_us", "must be a finite number >= 0");
+  if (!std::isfinite(p.load_factor_full) || p.load_factor_full < 1)
+    return bad("load_factor_full", "must be a finite number >= 1");
+  if (!std::isfinite(p.kv_watermark) || p.kv_watermark < 0
+      || p.kv_watermark > 0.5)
+    return bad("kv_watermark", "must lie in [0, 0.5]");
+  return p;
+}
+
+} // namespace kpsynth::sim

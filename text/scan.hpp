@@ -1,0 +1,79 @@
+#pragma once
+
+#include <cctype>
+#include <string>
+#include <string_view>
+
+/// Character helpers shared by the extraction, normalisation and parsing
+/// code. They take `char` and go through `unsigned char`, because the
+/// <cctype> functions are undefined for negative values and answers carry
+/// UTF-8 bytes.
+namespace kpsynth::text::scan {
+
+inline bool is_alpha(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) != 0;
+}
+
+inline bool is_digit(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
+
+inline bool is_space(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+
+inline char to_lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+inline std::string lower(std::string_view s) {
+  std::string out{s};
+  for (auto& c : out)
+    c = to_lower(c);
+  return out;
+}
+
+inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back()))
+    s.remove_suffix(1);
+  return s;
+}
+
+/// Finds the end of the brace group that opens at `open` (which must hold
+/// '{'), skipping escaped characters such as `\{`. Returns the offset one
+/// past the closing brace, or npos when the group never closes. Iterative,
+/// so deep nesting cannot overflow the stack.
+inline std::size_t match_group(std::string_view s, std::size_t open) {
+  std::size_t depth = 0;
+  for (std::size_t i = open; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '\\') {
+      ++i;
+      continue;
+    }
+    if (c == '{') {
+      ++depth;
+    } else if (c == '}') {
+      if (depth == 0 || --depth == 0)
+        return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+/// Length of the LaTeX command name that starts after the backslash at
+/// `backslash`: a run of letters, or one non-letter character (`\{`, `\,`).
+inline std::size_t command_length(std::string_view s, std::size_t backslash) {
+  std::size_t i = backslash + 1;
+  if (i >= s.size())
+    return 0;
+  if (!is_alpha(s[i]))
+    return 1;
+  while (i < s.size() && is_alpha(s[i]))
+    ++i;
+  return i - backslash - 1;
+}
+
+} // namespace kpsynth::text::scan

@@ -1,0 +1,376 @@
+#include "text/symbolic.hpp"
+
+#include <ginac/ginac.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <string>
+
+namespace kpsynth::text {
+
+namespace {
+
+/// Thrown inside the converter when a guard refuses the input.
+struct refused {};
+
+// -- cost estimates on the tree, before GiNaC sees anything ------------------
+
+/// Integer value of a small literal exponent, if it is one.
+bool small_integer(const node& n, long& out) {
+  if (n.kind == node_kind::neg && n.kids.size() == 1) {
+    if (!small_integer(n.kids[0], out))
+      return false;
+    out = -out;
+    return true;
+  }
+  if (n.kind != node_kind::number || n.exp10 != 0 || n.digits.size() > 9)
+    return false;
+  out = std::stol(n.digits);
+  return true;
+}
+
+/// Upper estimate of the number of terms after expand().
+double estimate_terms(const node& n) {
+  switch (n.kind) {
+    case node_kind::add: {
+      double total = 0;
+      for (const auto& k : n.kids)
+        total += estimate_terms(k);
+      return total;
+    }
+    case node_kind::mul:
+    case node_kind::div: {
+      double total = 1;
+      for (const auto& k : n.kids)
+        total *= estimate_terms(k);
+      return total;
+    }
+    case node_kind::neg:
+    case node_kind::percent:
+      return estimate_terms(n.kids.at(0));
+    case node_kind::pow: {
+      long e = 0;
+      double t = estimate_terms(n.kids.at(0));
+      if (!small_integer(n.kids.at(1), e) || t <= 1)
+        return std::max(t, estimate_terms(n.kids.at(1)));
+      // Multinomial count C(|e| + t - 1, t - 1), computed in logs.
+      double k = std::fabs(static_cast<double>(e));
+      double log_count = std::lgamma(k + t) - std::lgamma(k + 1)
+                         - std::lgamma(t);
+      return log_count > 40 ? 1e18 : std::exp(log_count);
+    }
+    default: {
+      double inner = 1;
+      for (const auto& k : n.kids)
+        inner = std::max(inner, estimate_terms(k));
+      return inner;
+    }
+  }
+}
+
+/// Upper estimate of the polynomial degree in all symbols together.
+double estimate_degree(const node& n) {
+  switch (n.kind) {
+    case node_kind::symbol:
+      return 1;
+    case node_kind::add: {
+      double d = 0;
+      for (const auto& k : n.kids)
+        d = std::max(d, estimate_degree(k));
+      return d;
+    }
+    case node_kind::mul:
+    case node_kind::div: {
+      double d = 0;
+      for (const auto& k : n.kids)
+        d += estimate_degree(k);
+      return d;
+    }
+    case node_kind::neg:
+    case node_kind::percent:
+      return estimate_degree(n.kids.at(0));
+    case node_kind::pow: {
+      long e = 0;
+      double base = estimate_degree(n.kids.at(0));
+      if (small_integer(n.kids.at(1), e))
+        return base * std::fabs(static_cast<double>(e));
+      return base + estimate_degree(n.kids.at(1));
+    }
+    default: {
+      double d = 0;
+      for (const auto& k : n.kids)
+        d = std::max(d, estimate_degree(k));
+      return d;
+    }
+  }
+}
+
+// -- conversion to GiNaC ------------------------------------------------------
+
+double bit_length(const GiNaC::numeric& x) {
+  if (x.is_zero())
+    return 1;
+  auto num = GiNaC::abs(x.numer());
+  auto den = GiNaC::abs(x.denom());
+  return static_cast<double>(num.int_length() + den.int_length());
+}
+
+class converter {
+public:
+  explicit converter(const symbolic_limits& limits) : limits_(limits) {}
+
+  GiNaC::ex convert(const node& n) {
+    switch (n.kind) {
+      case node_kind::number:
+        return number(n);
+      case node_kind::symbol: {
+        auto it = symbols_.find(n.text);
+        if (it == symbols_.end())
+          it = symbols_.emplace(n.text, GiNaC::symbol{n.text}).first;
+        return it->second;
+      }
+      case node_kind::pi:
+        return GiNaC::Pi;
+      case node_kind::euler:
+        return GiNaC::exp(GiNaC::ex{1});
+      case node_kind::imaginary:
+        return GiNaC::I;
+      case node_kind::add: {
+        GiNaC::exvector terms;
+        for (const auto& k : n.kids)
+          terms.push_back(convert(k));
+        return GiNaC::add{terms};
+      }
+      case node_kind::mul: {
+        GiNaC::exvector factors;
+        for (const auto& k : n.kids)
+          factors.push_back(convert(k));
+        return GiNaC::mul{factors};
+      }
+      case node_kind::neg:
+        return -convert(n.kids.at(0));
+      case node_kind::percent:
+        return convert(n.kids.at(0)) / 100;
+      case node_kind::div: {
+        auto num = convert(n.kids.at(0));
+        auto den = convert(n.kids.at(1));
+        if (den.is_zero())
+          throw refused{};
+        return num / den;
+      }
+      case node_kind::pow:
+        return power(convert(n.kids.at(0)), convert(n.kids.at(1)));
+      case node_kind::root:
+        return root(convert(n.kids.at(0)), convert(n.kids.at(1)));
+      case node_kind::log_base:
+        return GiNaC::log(convert(n.kids.at(1)))
+               / GiNaC::log(convert(n.kids.at(0)));
+      case node_kind::factorial:
+        return factorial(convert(n.kids.at(0)));
+      case node_kind::binom:
+        return binomial(convert(n.kids.at(0)), convert(n.kids.at(1)));
+      case node_kind::abs:
+        return GiNaC::abs(convert(n.kids.at(0)));
+      case node_kind::func:
+        return function(n.text, convert(n.kids.at(0)));
+      default:
+        throw refused{}; // infinity, ±, literals, structures
+    }
+  }
+
+private:
+  GiNaC::ex number(const node& n) {
+    if (n.digits.size() > 4000 || std::abs(n.exp10) > 4000)
+      throw refused{};
+    spend_bits(static_cast<double>(n.digits.size()) * 3.33
+               + std::abs(n.exp10) * 3.33);
+    GiNaC::numeric value{n.digits.c_str()};
+    if (n.exp10 != 0)
+      value = value * GiNaC::numeric{10}.power(GiNaC::numeric{n.exp10});
+    return value;
+  }
+
+  void spend_bits(double bits) {
+    bits_ += bits;
+    if (bits_ > limits_.max_bits)
+      throw refused{};
+  }
+
+  GiNaC::ex power(const GiNaC::ex& base, const GiNaC::ex& exponent) {
+    if (GiNaC::is_a<GiNaC::numeric>(exponent)) {
+      const auto& e = GiNaC::ex_to<GiNaC::numeric>(exponent);
+      if (!e.is_rational())
+        throw refused{};
+      auto num = GiNaC::abs(e.numer());
+      if (num > limits_.max_exponent || e.denom() > 1000)
+        throw refused{};
+      if (GiNaC::is_a<GiNaC::numeric>(base))
+        spend_bits(bit_length(GiNaC::ex_to<GiNaC::numeric>(base))
+                   * num.to_double());
+    }
+    return GiNaC::pow(base, exponent);
+  }
+
+  GiNaC::ex root(const GiNaC::ex& index, const GiNaC::ex& radicand) {
+    if (!GiNaC::is_a<GiNaC::numeric>(index))
+      throw refused{};
+    const auto& k = GiNaC::ex_to<GiNaC::numeric>(index);
+    if (!k.is_pos_integer() || k > 1000)
+      throw refused{};
+    if (GiNaC::is_a<GiNaC::numeric>(radicand)) {
+      const auto& r = GiNaC::ex_to<GiNaC::numeric>(radicand);
+      if (r.is_real() && r.is_negative() && k.is_odd())
+        return -GiNaC::pow(-r, GiNaC::numeric{1} / k);
+    }
+    return GiNaC::pow(radicand, GiNaC::numeric{1} / k);
+  }
+
+  GiNaC::ex factorial(const GiNaC::ex& x) {
+    if (GiNaC::is_a<GiNaC::numeric>(x)) {
+      const auto& v = GiNaC::ex_to<GiNaC::numeric>(x);
+      if (!v.is_nonneg_integer() || v > limits_.max_factorial)
+        throw refused{};
+      spend_bits(v.to_double() * std::log2(v.to_double() + 2));
+    }
+    return GiNaC::factorial(x);
+  }
+
+  GiNaC::ex binomial(const GiNaC::ex& n, const GiNaC::ex& k) {
+    if (!GiNaC::is_a<GiNaC::numeric>(n) || !GiNaC::is_a<GiNaC::numeric>(k))
+      throw refused{};
+    const auto& nn = GiNaC::ex_to<GiNaC::numeric>(n);
+    const auto& kk = GiNaC::ex_to<GiNaC::numeric>(k);
+    if (!nn.is_integer() || !kk.is_integer() || GiNaC::abs(nn) > 100'000)
+      throw refused{};
+    spend_bits(GiNaC::abs(nn).to_double());
+    return GiNaC::binomial(nn, kk);
+  }
+
+  GiNaC::ex function(const std::string& name, const GiNaC::ex& x) {
+    if (name == "sin")
+      return GiNaC::sin(x);
+    if (name == "cos")
+      return GiNaC::cos(x);
+    if (name == "tan")
+      return GiNaC::tan(x);
+    if (name == "cot")
+      return 1 / GiNaC::tan(x);
+    if (name == "sec")
+      return 1 / GiNaC::cos(x);
+    if (name == "csc")
+      return 1 / GiNaC::sin(x);
+    if (name == "asin")
+      return GiNaC::asin(x);
+    if (name == "acos")
+      return GiNaC::acos(x);
+    if (name == "atan")
+      return GiNaC::atan(x);
+    if (name == "sinh")
+      return GiNaC::sinh(x);
+    if (name == "cosh")
+      return GiNaC::cosh(x);
+    if (name == "tanh")
+      return GiNaC::tanh(x);
+    if (name == "log")
+      return GiNaC::log(x);
+    if (name == "exp")
+      return GiNaC::exp(x);
+    if (name == "sqrt")
+      return GiNaC::sqrt(x);
+    if (name == "abs")
+      return GiNaC::abs(x);
+    throw refused{};
+  }
+
+  const symbolic_limits& limits_;
+  std::map<std::string, GiNaC::symbol> symbols_;
+  double bits_ = 0;
+};
+
+bool exact_number(const GiNaC::ex& e) {
+  return GiNaC::is_a<GiNaC::numeric>(e)
+         && GiNaC::ex_to<GiNaC::numeric>(e).is_crational();
+}
+
+/// The guards that do not need GiNaC: true when `expr` may be converted.
+bool within_limits(const node& expr, const symbolic_limits& limits) {
+  return tree_size(expr) <= limits.max_nodes && is_scalar(expr)
+         && !contains(expr, node_kind::infinity)
+         && !has_plus_minus(expr);
+}
+
+/// Runs `work` with the GiNaC lock, unless the lock cannot be had before
+/// the deadline or the work throws; `fallback` is returned then.
+template <class T, class F>
+T with_ginac(budget& b, T fallback, F&& work) {
+  std::unique_lock lock{ginac_mutex(), std::defer_lock};
+  if (!lock.try_lock_until(b.deadline()) || !b.check_clock())
+    return fallback;
+  try {
+    return work();
+  } catch (...) {
+    // refused, GiNaC's pole and domain errors, CLN overflow: no decision.
+    return fallback;
+  }
+}
+
+} // namespace
+
+std::timed_mutex& ginac_mutex() {
+  static std::timed_mutex mutex;
+  return mutex;
+}
+
+zero_status symbolic_zero_test(const node& expr, budget& b,
+                               const symbolic_limits& limits) {
+  if (!within_limits(expr, limits) || !b.spend(tree_size(expr)))
+    return zero_status::undecided;
+  double terms = estimate_terms(expr);
+  double degree = estimate_degree(expr);
+  return with_ginac(b, zero_status::undecided, [&] {
+    converter c{limits};
+    GiNaC::ex e = c.convert(expr);
+    if (e.is_zero())
+      return zero_status::zero;
+    if (exact_number(e))
+      return zero_status::nonzero;
+    if (degree <= static_cast<double>(limits.max_degree)
+        && terms <= limits.max_terms && b.check_clock()) {
+      GiNaC::ex normalized = GiNaC::normal(e);
+      if (normalized.is_zero())
+        return zero_status::zero;
+      if (exact_number(normalized))
+        return zero_status::nonzero;
+    }
+    if (terms <= limits.max_terms && b.check_clock()) {
+      GiNaC::ex expanded = e.expand();
+      if (expanded.is_zero())
+        return zero_status::zero;
+      if (exact_number(expanded))
+        return zero_status::nonzero;
+    }
+    return zero_status::undecided;
+  });
+}
+
+int symbolic_constant_sign(const node& expr, budget& b,
+                           const symbolic_limits& limits) {
+  if (!within_limits(expr, limits) || !b.spend(tree_size(expr)))
+    return 0;
+  if (estimate_degree(expr) > static_cast<double>(limits.max_degree)
+      || estimate_terms(expr) > limits.max_terms)
+    return 0;
+  return with_ginac(b, 0, [&] {
+    converter c{limits};
+    GiNaC::ex e = GiNaC::normal(c.convert(expr));
+    if (!GiNaC::is_a<GiNaC::numeric>(e))
+      return 0;
+    const auto& v = GiNaC::ex_to<GiNaC::numeric>(e);
+    if (!v.is_real() || v.is_zero())
+      return 0;
+    return v.is_positive() ? 1 : -1;
+  });
+}
+
+} // namespace kpsynth::text
