@@ -451,6 +451,12 @@ llm_client(llm_client_actor::stateful_pointer<llm_client_state> self,
         return;
       s.last_metrics = openai::parse_prometheus(out.body);
       s.controller->on_metrics(now_s(s), s.last_metrics);
+      auto snap = s.controller->snapshot();
+      spdlog::debug("{}: running {} waiting {} kv {:.2f} -> limit {} ({}) "
+                    "inflight {}",
+                    s.url, s.last_metrics.running, s.last_metrics.waiting,
+                    s.last_metrics.kv_usage, snap.limit,
+                    control::to_string(snap.phase), s.inflight);
       start_waiting(self);
     },
     // INTERNAL: periodic scrape, deadline sweep and breaker timing.

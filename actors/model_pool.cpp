@@ -38,6 +38,13 @@ void grant(self_ptr self) {
   auto headroom = std::max<uint64_t>(2, cap / 16);
   auto grants
     = flow::plan_grants(st.accounts, committed, cap, headroom, st.rotate++);
+  if (spdlog::should_log(spdlog::level::trace)) {
+    uint64_t out = 0;
+    for (auto& a : st.accounts)
+      out += a.outstanding;
+    spdlog::trace("pool {}: capacity {} committed {} outstanding {}",
+                  st.cfg.name, cap, committed, out);
+  }
   for (std::size_t i = 0; i < grants.size(); ++i)
     if (grants[i] > 0)
       self->send(st.listeners[i], atom::credit_v, st.cfg.name, grants[i]);
@@ -217,8 +224,10 @@ void book_credit_use(self_ptr self) {
 template <class Call, class Reply>
 caf::result<Reply> enqueue(self_ptr self, Call call, uint32_t deadline_ms) {
   auto& st = self->state;
-  auto rp = self->template make_response_promise<Reply>();
+  // Before make_response_promise: in CAF 0.17 it takes the sender out of
+  // the current message, after which current_sender() is null.
   book_credit_use(self);
+  auto rp = self->template make_response_promise<Reply>();
   if (st.queue.size() >= st.cfg.backlog) {
     rp.deliver(make_error(ec::backlog_full,
                           fmt::format("model '{}': backlog of {} calls is full",

@@ -28,19 +28,22 @@ struct mode {
   bool use_metrics;
 };
 
-void run_profile(const std::string& name, double duration) {
+void run_profile(const std::string& name, double duration,
+                 const control::loop_workload& workload) {
   auto p = sim::find_profile(name);
   if (!p) {
     std::printf("%s\n", p.error().to_string().c_str());
     return;
   }
   std::printf("\n%s: max_num_seqs %u, ttft %.0f ms, itl %.0f ms, "
-              "kv %llu tokens, %.0f virtual s (stats from 60 s)\n",
+              "kv %llu tokens; outputs %u..%u tokens; %.0f virtual s "
+              "(stats from 60 s)\n",
               name.c_str(), p->max_num_seqs, p->ttft_ms, p->itl_ms,
-              static_cast<unsigned long long>(p->kv_cache_tokens), duration);
+              static_cast<unsigned long long>(p->kv_cache_tokens),
+              workload.output_min, workload.output_max, duration);
   std::printf("%-16s %7s %8s %8s %7s %7s %7s %6s %8s %7s %7s\n", "mode",
-              "busy%", "req/s", "tok/s", "p50 s", "p99 s", "preempt",
-              "429s", "wait avg", "limit", "wall s");
+              "busy%", "req/s", "tok/s", "p50 s", "p99 s", "preempt", "429s",
+              "wait avg", "limit", "wall s");
   std::vector<mode> modes = {{"fixed 64", 64, false},
                              {"fixed 256", 256, false},
                              {"fixed 1024", 1024, false},
@@ -52,6 +55,7 @@ void run_profile(const std::string& name, double duration) {
     o.measure_from_s = 60;
     o.fixed_limit = m.fixed_limit;
     o.use_metrics = m.use_metrics;
+    o.workload = workload;
     auto t0 = clock_type::now();
     auto s = control::run_virtual_loop(*p, o);
     double wall = seconds_since(t0);
@@ -83,8 +87,9 @@ void engine_step_cost() {
   }
   double wall = seconds_since(t0);
   double per_step = wall / static_cast<double>(steps);
-  double steps_per_s = 1 / (p.itl_ms / 1000 * p.load_factor_full
-                            + p.sched_overhead_us / 1e6 * p.max_num_seqs);
+  double steps_per_s = 1
+                       / (p.itl_ms / 1000 * p.load_factor_full
+                          + p.sched_overhead_us / 1e6 * p.max_num_seqs);
   std::printf("\nengine, 7b-h100, %u running: %.2f us per step; at %.0f "
               "steps/s that is %.3f%% of one core\n",
               p.max_num_seqs, per_step * 1e6, steps_per_s,
@@ -123,8 +128,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s [virtual seconds > 60]\n", argv[0]);
     return 2;
   }
+  control::loop_workload typical; // Prompts 200..400, outputs 100..700.
   for (auto name : {"7b-h100", "70b-4xh100", "8b-l4", "tiny-cpu"})
-    run_profile(name, duration);
+    run_profile(name, duration, typical);
+  // Long answers make the 70B server's KV cache, not its slots, the limit:
+  // filling every slot preempts and recomputes.
+  auto long_answers = typical;
+  long_answers.output_min = 600;
+  long_answers.output_max = 1000;
+  run_profile("70b-4xh100", duration, long_answers);
   engine_step_cost();
   zero_profile_rate();
   return 0;

@@ -42,8 +42,8 @@ struct params {
   std::size_t combos = 2000000;
   double zipf = 1.0;
   std::size_t draws = 10;
-  std::size_t ef_construction = 200;
-  std::size_t hnsw_m = 16;
+  std::size_t ef_construction = cluster_options{}.hnsw_ef_construction;
+  std::size_t hnsw_m = cluster_options{}.hnsw_m;
   neighbour_search search = neighbour_search::automatic;
   bool compare = false;
 };
@@ -337,6 +337,7 @@ int main(int argc, char** argv) {
   mix.model = &*model;
   mix.cooccurrence_config = {7, p.combos, 1};
   auto sampler = make_gsdp_sampler(*graph, mix);
+  const long rss_before = peak_rss_mib();
   std::uint64_t checksum = 0, points = 0;
   std::size_t produced = 0;
   t0 = std::chrono::steady_clock::now();
@@ -379,6 +380,7 @@ int main(int argc, char** argv) {
   const double t_seek = seconds_since(t0);
   std::printf("cursor: %zu chars, cursor()+to_string %.2f us, seek %.3f ms\n",
               text.size(), t_cursor * 1e6, t_seek * 1e3);
-  std::printf("peak RSS: %ld MiB\n", peak_rss_mib());
+  std::printf("peak RSS: %ld MiB (%ld MiB before sampling)\n", peak_rss_mib(),
+              rss_before);
   return 0;
 }

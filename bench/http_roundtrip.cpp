@@ -49,10 +49,9 @@ struct driver {
     kpsynth::net::http_request req;
     req.target = "/v1/completions";
     req.body = R"({"model":"m","prompt":"2+2=","max_tokens":1})";
-    client->async_request(std::move(req),
-                          [this](kpsynth::net::http_response r) {
-                            on_done(std::move(r));
-                          });
+    client->async_request(
+      std::move(req),
+      [this](kpsynth::net::http_response r) { on_done(std::move(r)); });
   }
 
   void on_done(kpsynth::net::http_response r) {
@@ -88,8 +87,7 @@ int main(int argc, char** argv) {
     else if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
       seconds = std::atof(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: %s [--inflight N] [--seconds S]\n",
-                   argv[0]);
+      std::fprintf(stderr, "usage: %s [--inflight N] [--seconds S]\n", argv[0]);
       return 2;
     }
   }
@@ -100,10 +98,10 @@ int main(int argc, char** argv) {
 
   kpsynth::net::io_runtime server_rt{1};
   kpsynth::net::io_runtime client_rt{1};
-  const std::string answer
-    = R"({"id":"cmpl-1","object":"text_completion","choices":[{"index":0,)"
-      R"("text":"4","finish_reason":"stop"}],"usage":{"prompt_tokens":4,)"
-      R"("completion_tokens":1,"total_tokens":5}})";
+  const std::string answer =
+    R"({"id":"cmpl-1","object":"text_completion","choices":[{"index":0,)"
+    R"("text":"4","finish_reason":"stop"}],"usage":{"prompt_tokens":4,)"
+    R"("completion_tokens":1,"total_tokens":5}})";
   kpsynth::net::http_server server{
     server_rt, "127.0.0.1", 0,
     [&answer](kpsynth::net::server_request,
@@ -125,8 +123,9 @@ int main(int argc, char** argv) {
   auto done = d.finished.get_future();
   auto cpu0 = cpu_seconds();
   auto t0 = clock_type::now();
-  d.stop_at = t0 + std::chrono::duration_cast<clock_type::duration>(
-                     std::chrono::duration<double>(seconds));
+  d.stop_at = t0
+              + std::chrono::duration_cast<clock_type::duration>(
+                std::chrono::duration<double>(seconds));
   // Start the loops on the client io thread, which owns the driver state.
   client_rt.post([&d, inflight] {
     for (int i = 0; i < inflight; ++i)

@@ -5,18 +5,18 @@
 
 #include "quality/sandbox.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <functional>
+#include <spawn.h>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 extern char** environ;
@@ -101,8 +101,8 @@ bool bare_run(const std::string& python) {
   std::string no_pyc = "-B";
   std::string c = "-c";
   std::string code = "print(1)";
-  char* argv[] = {exe.data(), no_site.data(), no_user.data(),
-                  no_pyc.data(), c.data(), code.data(), nullptr};
+  char* argv[] = {exe.data(), no_site.data(), no_user.data(), no_pyc.data(),
+                  c.data(),   code.data(),    nullptr};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);

@@ -23,8 +23,8 @@ backoff::backoff(backoff_options opts) : opts_(opts), state_(opts.seed) {
 
 double backoff::ceiling(uint32_t attempt) const {
   // 2^62 already exceeds any sane cap; clamping avoids inf * 0 = NaN.
-  auto doubled = std::ldexp(opts_.base_s, static_cast<int>(std::min(attempt,
-                                                                    62u)));
+  auto doubled =
+    std::ldexp(opts_.base_s, static_cast<int>(std::min(attempt, 62u)));
   return std::min(opts_.cap_s, doubled);
 }
 

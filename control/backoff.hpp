@@ -22,7 +22,7 @@ struct backoff_options {
 /// jitter spreads retries of many clients so that they do not return in
 /// lockstep to a server that just recovered.
 class backoff {
-public:
+ public:
   explicit backoff(backoff_options opts = {});
 
   /// min(cap, base * 2^attempt); `attempt` counts retries from 0.
@@ -35,7 +35,7 @@ public:
   /// Retry-After (seconds; <= 0 or NaN means none was given).
   double next_delay(uint32_t attempt, double retry_after_s);
 
-private:
+ private:
   backoff_options opts_;
   uint64_t state_;
 };

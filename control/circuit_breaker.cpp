@@ -8,19 +8,19 @@ namespace kpsynth::control {
 
 std::string_view to_string(breaker_state s) {
   switch (s) {
-    case breaker_state::closed:
-      return "closed";
-    case breaker_state::open:
-      return "open";
-    case breaker_state::half_open:
-      return "half_open";
+  case breaker_state::closed:
+    return "closed";
+  case breaker_state::open:
+    return "open";
+  case breaker_state::half_open:
+    return "half_open";
   }
   return "unknown";
 }
 
 circuit_breaker::circuit_breaker(breaker_options opts) : opts_(opts) {
-  opts_.consecutive_failures = std::max<uint32_t>(opts_.consecutive_failures,
-                                                  1);
+  opts_.consecutive_failures =
+    std::max<uint32_t>(opts_.consecutive_failures, 1);
   opts_.rate_window = std::min<uint32_t>(opts_.rate_window, 64);
   if (!std::isfinite(opts_.open_base_s) || opts_.open_base_s < 0)
     opts_.open_base_s = 0;
@@ -47,15 +47,15 @@ void circuit_breaker::refresh(double now) {
 bool circuit_breaker::try_acquire(double now) {
   refresh(now);
   switch (state_) {
-    case breaker_state::closed:
-      return true;
-    case breaker_state::open:
+  case breaker_state::closed:
+    return true;
+  case breaker_state::open:
+    return false;
+  case breaker_state::half_open:
+    if (probe_out_)
       return false;
-    case breaker_state::half_open:
-      if (probe_out_)
-        return false;
-      probe_out_ = true;
-      return true;
+    probe_out_ = true;
+    return true;
   }
   return false;
 }
@@ -63,9 +63,9 @@ bool circuit_breaker::try_acquire(double now) {
 void circuit_breaker::record(bool failure) {
   if (opts_.rate_window == 0)
     return;
-  uint64_t mask = opts_.rate_window == 64 ? ~uint64_t{0}
-                                          : (uint64_t{1} << opts_.rate_window)
-                                              - 1;
+  uint64_t mask = opts_.rate_window == 64
+                    ? ~uint64_t{0}
+                    : (uint64_t{1} << opts_.rate_window) - 1;
   window_bits_ = ((window_bits_ << 1) | (failure ? 1 : 0)) & mask;
   window_count_ = std::min(window_count_ + 1, opts_.rate_window);
 }
@@ -83,42 +83,41 @@ void circuit_breaker::trip(double now) {
 void circuit_breaker::on_success(double now) {
   refresh(now);
   switch (state_) {
-    case breaker_state::open:
-      return;
-    case breaker_state::half_open:
-      state_ = breaker_state::closed;
-      cooldown_s_ = opts_.open_base_s;
-      probe_out_ = false;
-      window_bits_ = 0;
-      window_count_ = 0;
-      [[fallthrough]];
-    case breaker_state::closed:
-      consecutive_ = 0;
-      record(false);
-      return;
+  case breaker_state::open:
+    return;
+  case breaker_state::half_open:
+    state_ = breaker_state::closed;
+    cooldown_s_ = opts_.open_base_s;
+    probe_out_ = false;
+    window_bits_ = 0;
+    window_count_ = 0;
+    [[fallthrough]];
+  case breaker_state::closed:
+    consecutive_ = 0;
+    record(false);
+    return;
   }
 }
 
 void circuit_breaker::on_failure(double now) {
   refresh(now);
   switch (state_) {
-    case breaker_state::open:
-      return; // Late failures of requests sent before the trip.
-    case breaker_state::half_open:
-      ++consecutive_;
-      trip(now); // The probe (or a straggler) failed: cool down longer.
-      return;
-    case breaker_state::closed: {
-      ++consecutive_;
-      record(true);
-      bool rate_tripped
-        = opts_.rate_window > 0 && window_count_ == opts_.rate_window
-          && std::popcount(window_bits_)
-               >= opts_.failure_rate * opts_.rate_window;
-      if (consecutive_ >= opts_.consecutive_failures || rate_tripped)
-        trip(now);
-      return;
-    }
+  case breaker_state::open:
+    return; // Late failures of requests sent before the trip.
+  case breaker_state::half_open:
+    ++consecutive_;
+    trip(now); // The probe (or a straggler) failed: cool down longer.
+    return;
+  case breaker_state::closed: {
+    ++consecutive_;
+    record(true);
+    bool rate_tripped =
+      opts_.rate_window > 0 && window_count_ == opts_.rate_window
+      && std::popcount(window_bits_) >= opts_.failure_rate * opts_.rate_window;
+    if (consecutive_ >= opts_.consecutive_failures || rate_tripped)
+      trip(now);
+    return;
+  }
   }
 }
 

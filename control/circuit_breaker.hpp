@@ -35,7 +35,7 @@ struct breaker_options {
 /// `/v1/models` or `/metrics` answer there: vLLM can answer those while
 /// every completion hangs (vllm #1492), so they prove nothing.
 class circuit_breaker {
-public:
+ public:
   explicit circuit_breaker(breaker_options opts = {});
 
   /// The state at `now`: an open breaker whose cool-down has passed reads
@@ -43,7 +43,9 @@ public:
   breaker_state state_at(double now) const;
 
   /// True when requests flow normally (closed).
-  bool allows(double now) const { return state_at(now) == breaker_state::closed; }
+  bool allows(double now) const {
+    return state_at(now) == breaker_state::closed;
+  }
 
   /// Asks to send one request: always granted when closed, never while
   /// open, and exactly once when half-open (the probe) until the probe's
@@ -72,7 +74,7 @@ public:
   /// How many times the breaker opened.
   uint64_t trips() const { return trips_; }
 
-private:
+ private:
   void refresh(double now);
   void trip(double now);
   void record(bool failure);

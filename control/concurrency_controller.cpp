@@ -35,19 +35,17 @@ constexpr double overload_memory_s = 30;
 
 std::string_view to_string(controller_phase p) {
   switch (p) {
-    case controller_phase::slow_start:
-      return "slow_start";
-    case controller_phase::steady:
-      return "steady";
+  case controller_phase::slow_start:
+    return "slow_start";
+  case controller_phase::steady:
+    return "steady";
   }
   return "unknown";
 }
 
 concurrency_controller::concurrency_controller(controller_options opts)
-  : opts_(sanitize(opts)),
-    latency_(opts_.latency),
-    limit_(opts_.initial_limit) {
-}
+  : opts_(sanitize(opts)), latency_(opts_.latency),
+    limit_(opts_.initial_limit) {}
 
 uint32_t concurrency_controller::limit() const {
   return static_cast<uint32_t>(
@@ -103,8 +101,8 @@ void concurrency_controller::on_send(double, uint32_t inflight) {
 void concurrency_controller::on_success(double now, double latency_s,
                                         uint32_t completion_tokens,
                                         uint32_t inflight_at_send) {
-  peak_inflight_ = std::max(peak_inflight_,
-                            static_cast<double>(inflight_at_send));
+  peak_inflight_ =
+    std::max(peak_inflight_, static_cast<double>(inflight_at_send));
   auto w = latency_.add(now, latency_s, completion_tokens, inflight_at_send);
   if (w && !gauges_active(now))
     on_window(now, *w);
@@ -116,8 +114,8 @@ void concurrency_controller::on_window(double now, const latency_window& w) {
   // between sending and completing then paces growth to once per round
   // trip instead of compounding blindly.
   double level = w.inflight;
-  bool past_knee = !std::isnan(w.elasticity)
-                   && w.elasticity > opts_.knee_elasticity;
+  bool past_knee =
+    !std::isnan(w.elasticity) && w.elasticity > opts_.knee_elasticity;
   if (w.ratio > opts_.max_latency_ratio) {
     phase_ = controller_phase::steady;
     set_limit(std::min(limit_, level * opts_.max_latency_ratio / w.ratio));
@@ -129,11 +127,10 @@ void concurrency_controller::on_window(double now, const latency_window& w) {
     double target;
     if (past_knee) {
       // Queueing: jump to the Little's-law floor of the knee.
-      target = level * std::clamp(w.knee_floor / level, 0.5,
-                                  1 - opts_.probe_step);
+      target =
+        level * std::clamp(w.knee_floor / level, 0.5, 1 - opts_.probe_step);
     } else if (std::isnan(w.elasticity)) {
-      target = level
-               * std::clamp(opts_.latency_tolerance / w.ratio, 0.8, 1.25);
+      target = level * std::clamp(opts_.latency_tolerance / w.ratio, 0.8, 1.25);
     } else {
       bool far_below = w.elasticity < opts_.knee_elasticity / 2;
       target = level * (1 + opts_.probe_step * (far_below ? 3 : 1));
@@ -153,17 +150,18 @@ void concurrency_controller::on_metrics(double now, const server_metrics& m) {
     return; // Without a queue gauge, latency decides.
   bool fresh_preemption = false;
   if (m.has_preemptions) {
-    fresh_preemption = have_preemptions_
-                       && m.preemptions_total > last_preemptions_;
+    fresh_preemption =
+      have_preemptions_ && m.preemptions_total > last_preemptions_;
     have_preemptions_ = true;
     last_preemptions_ = m.preemptions_total;
   }
   have_gauges_ = true;
   gauges_at_ = now;
-  double running = m.has_running ? std::max(0.0, m.running) : std::floor(limit_);
+  double running =
+    m.has_running ? std::max(0.0, m.running) : std::floor(limit_);
   double waiting = std::max(0.0, m.waiting);
-  double target = std::max(opts_.waiting_target_min,
-                           opts_.waiting_target_share * running);
+  double target =
+    std::max(opts_.waiting_target_min, opts_.waiting_target_share * running);
   bool recent_overload = now - last_overload_ < overload_memory_s;
   if (recent_overload) // The server bounds its queue below our target.
     target = std::min(target, overload_queue_cap_);
@@ -205,9 +203,8 @@ void concurrency_controller::on_metrics(double now, const server_metrics& m) {
       grow_to(now, limit_ + std::max(growth_step_, deficit));
       // An empty queue scrape after scrape means capacity to spare (say
       // after a capacity drop ended): grow faster each time.
-      growth_step_ = waiting < 1
-                       ? std::min(2 * growth_step_, std::max(1.0, limit_ / 4))
-                       : 1;
+      growth_step_ =
+        waiting < 1 ? std::min(2 * growth_step_, std::max(1.0, limit_ / 4)) : 1;
     }
   } else {
     growth_step_ = 1;
@@ -230,8 +227,8 @@ void concurrency_controller::on_overload(double now, double retry_after_s) {
     overload_queue_cap_ = std::max(1.0, last_waiting_ / 2);
   last_overload_ = now;
   if (retry_after_s > 0) // False for NaN as well.
-    paused_until_ = std::max(paused_until_,
-                             now + std::min(retry_after_s, opts_.max_pause_s));
+    paused_until_ =
+      std::max(paused_until_, now + std::min(retry_after_s, opts_.max_pause_s));
   if (now - last_error_decrease_ >= opts_.decrease_holdoff_s)
     set_ceiling(now, limit_ * opts_.overload_ceiling);
   multiplicative_decrease(now, opts_.overload_decrease);
@@ -248,9 +245,8 @@ controller_snapshot concurrency_controller::snapshot() const {
   s.gauge_mode = have_gauges_;
   s.paused_until = paused_until_;
   s.waiting_target = last_waiting_target_;
-  s.baseline_s_per_token = std::isfinite(latency_.baseline())
-                             ? latency_.baseline()
-                             : 0;
+  s.baseline_s_per_token =
+    std::isfinite(latency_.baseline()) ? latency_.baseline() : 0;
   if (const auto& w = latency_.last()) {
     s.latency_ratio = w->ratio;
     s.elasticity = w->elasticity;

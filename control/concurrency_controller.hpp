@@ -59,7 +59,7 @@ struct controller_options {
   double overload_decrease = 0.7; ///< Multiplier on 429/503.
   /// A 429/503 at limit L sets a ceiling at this share of L.
   double overload_ceiling = 0.9;
-  double failure_decrease = 0.9;  ///< Multiplier on timeout/reset.
+  double failure_decrease = 0.9; ///< Multiplier on timeout/reset.
   /// At most one error-driven decrease per this long: a burst of 429s is
   /// one overload event, not fifty.
   double decrease_holdoff_s = 1;
@@ -84,7 +84,7 @@ std::string_view to_string(controller_phase p);
 struct controller_snapshot {
   uint32_t limit = 0;
   controller_phase phase = controller_phase::slow_start;
-  bool gauge_mode = false;
+  bool gauge_mode = false; ///< Queue gauges have been seen.
   double paused_until = 0;
   double waiting_target = 0;
   double baseline_s_per_token = 0; ///< 0 before the first window.
@@ -109,7 +109,7 @@ struct controller_snapshot {
 ///  3. 429/503 with Retry-After (`on_overload`) and failures, from any
 ///     server: multiplicative decrease.
 class concurrency_controller {
-public:
+ public:
   explicit concurrency_controller(controller_options opts = {});
 
   /// Requests allowed in flight now.
@@ -139,7 +139,7 @@ public:
 
   controller_snapshot snapshot() const;
 
-private:
+ private:
   bool gauges_active(double now) const;
   void on_window(double now, const latency_window& w);
   void set_limit(double x);

@@ -17,9 +17,9 @@ latency_model::latency_model(latency_model_options opts) : opts_(opts) {
   opts_.window_min_samples = std::max<uint32_t>(opts_.window_min_samples, 1);
 }
 
-std::optional<latency_window>
-latency_model::add(double now, double latency_s, uint32_t completion_tokens,
-                   uint32_t inflight_at_send) {
+std::optional<latency_window> latency_model::add(double now, double latency_s,
+                                                 uint32_t completion_tokens,
+                                                 uint32_t inflight_at_send) {
   if (!std::isfinite(latency_s) || latency_s <= 0)
     return std::nullopt;
   if (window_start_ < 0)
@@ -59,7 +59,7 @@ latency_model::add(double now, double latency_s, uint32_t completion_tokens,
 }
 
 void latency_model::compare_with_lower(int bucket, double now,
-                                      latency_window& w) const {
+                                       latency_window& w) const {
   const auto& hi = levels_[bucket];
   for (int b = bucket - 1; b >= std::max(0, bucket - 3); --b) {
     const auto& lo = levels_[b];
@@ -69,8 +69,7 @@ void latency_model::compare_with_lower(int bucket, double now,
     if (dx < level_step / 2)
       continue;
     w.elasticity = (hi.log_latency - lo.log_latency) / dx;
-    w.knee_floor = std::exp(hi.log_inflight + lo.log_latency
-                            - hi.log_latency);
+    w.knee_floor = std::exp(hi.log_inflight + lo.log_latency - hi.log_latency);
     return;
   }
 }

@@ -19,7 +19,7 @@ struct latency_model_options {
 
 /// What one closed window says about the server.
 struct latency_window {
-  double inflight = 0;   ///< Mean in-flight count at send: the load level.
+  double inflight = 0;    ///< Mean in-flight count at send: the load level.
   double s_per_token = 0; ///< Sum of latencies / sum of output tokens.
   double ratio = 1;       ///< s_per_token / the lowest ever seen.
   /// d log(latency) / d log(in-flight) between this load level and a
@@ -41,7 +41,7 @@ struct latency_window {
 /// between load levels. Latency is normalised per token so that a mix of
 /// short and long answers does not read as load.
 class latency_model {
-public:
+ public:
   explicit latency_model(latency_model_options opts = {});
 
   /// Adds one completion; returns the window it closed, if any.
@@ -55,7 +55,7 @@ public:
   /// The last closed window, if any.
   const std::optional<latency_window>& last() const { return last_; }
 
-private:
+ private:
   struct level {
     double log_inflight = 0;
     double log_latency = 0;

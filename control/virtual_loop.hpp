@@ -184,7 +184,8 @@ inline loop_stats run_virtual_loop(const sim::profile& p,
   if (!latencies.empty()) {
     std::sort(latencies.begin(), latencies.end());
     auto at = [&](double q) {
-      auto k = static_cast<size_t>(q * static_cast<double>(latencies.size() - 1));
+      auto k =
+        static_cast<size_t>(q * static_cast<double>(latencies.size() - 1));
       return latencies[k];
     };
     st.p50_latency_s = at(0.5);

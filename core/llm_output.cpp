@@ -3,7 +3,6 @@
 #include "core/llm_text.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <optional>

@@ -28,9 +28,14 @@ struct cluster_options {
   /// number of LLM questions to n * top_k however dense the space is.
   std::size_t top_k = 10;
   neighbour_search search = neighbour_search::automatic;
-  std::size_t exact_limit = 2000;
+  /// Above this many KPs `automatic` uses HNSW. The exact scan is
+  /// quadratic but branch-free; measured on 2 shared cores (no AVX build),
+  /// 256 dims: 11.6K KPs exact 1.1 s vs HNSW 4.3 s CPU; 47K KPs exact 27 s
+  /// vs HNSW 31 s (ef_construction 100, recall 0.9996). HNSW only wins
+  /// beyond ~50K, i.e. at the paper's raw 75K KPs before interning.
+  std::size_t exact_limit = 50000;
   std::size_t hnsw_m = 16;
-  std::size_t hnsw_ef_construction = 200;
+  std::size_t hnsw_ef_construction = 100;
   std::size_t hnsw_ef_search = 64;
   std::uint64_t hnsw_seed = 100;
 };

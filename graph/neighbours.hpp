@@ -21,7 +21,7 @@ struct neighbour_options {
   std::size_t top_k = 10;       ///< Neighbours kept per row.
   float min_similarity = 0.70f; ///< Pairs below this are dropped.
   std::size_t hnsw_m = 16;      ///< HNSW links per node.
-  std::size_t hnsw_ef_construction = 200;
+  std::size_t hnsw_ef_construction = 100;
   std::size_t hnsw_ef_search = 64;
   std::uint64_t hnsw_seed = 100; ///< Fixes HNSW's level draws.
 };

@@ -23,8 +23,7 @@
 namespace kpsynth::net::detail {
 
 using clock = std::chrono::steady_clock;
-using strand_type
-  = boost::asio::strand<boost::asio::io_context::executor_type>;
+using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 
 /// One request on its way through the pool: queued, then on a connection.
 struct pending {
@@ -55,7 +54,7 @@ class connection;
 /// The pool. Every member is touched only on `strand`, except `open`, which
 /// is read from any thread for metrics.
 class client_core : public std::enable_shared_from_this<client_core> {
-public:
+ public:
   client_core(boost::asio::io_context& ctx, url endpoint,
               http_client_options opts);
   ~client_core();
@@ -85,7 +84,7 @@ public:
   /// Busy + idle + connecting connections.
   std::atomic<std::size_t> open{0};
 
-private:
+ private:
   void start_new_connection(pending p);
   void arm_queue_timer(clock::time_point due);
   void on_queue_timer(uint64_t gen);

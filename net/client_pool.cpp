@@ -39,13 +39,9 @@ void fail_pending(pending& p, const url& endpoint, transport_error e,
     p.done(std::move(resp));
 }
 
-client_core::client_core(asio::io_context& ctx, url ep,
-                         http_client_options o)
-  : strand(asio::make_strand(ctx)),
-    endpoint(std::move(ep)),
-    opts(o),
-    host(wire::host_header(endpoint)),
-    queue_timer_(strand) {
+client_core::client_core(asio::io_context& ctx, url ep, http_client_options o)
+  : strand(asio::make_strand(ctx)), endpoint(std::move(ep)), opts(o),
+    host(wire::host_header(endpoint)), queue_timer_(strand) {
   if (opts.max_connections == 0)
     opts.max_connections = 1;
   if (endpoint.scheme == "https") {
@@ -217,8 +213,7 @@ struct http_client::impl : detail::client_core {
   using detail::client_core::client_core;
 };
 
-http_client::http_client(io_runtime& rt, url endpoint,
-                         http_client_options opts)
+http_client::http_client(io_runtime& rt, url endpoint, http_client_options opts)
   : impl_(std::make_shared<impl>(rt.context(), std::move(endpoint), opts)) {}
 
 http_client::~http_client() {

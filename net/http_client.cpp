@@ -43,9 +43,8 @@ std::string ms_text(std::chrono::milliseconds ms) {
 } // namespace
 
 class connection : public std::enable_shared_from_this<connection> {
-public:
-  explicit connection(client_core& core)
-    : core_(core), timer_(core.strand) {
+ public:
+  explicit connection(client_core& core) : core_(core), timer_(core.strand) {
     if (core.tls)
       tls_.emplace(core.strand, *core.tls);
     else
@@ -55,12 +54,12 @@ public:
   void start(pending p, bool reused);
   void cancel();
 
-private:
+ private:
   enum class phase : uint8_t { idle, connecting, writing, reading, closed };
 
   tcp::socket& lowest() { return tls_ ? tls_->next_layer() : *plain_; }
 
-  template <class F>
+  template<class F>
   void with_stream(F&& f) {
     if (tls_)
       f(*tls_);
@@ -121,8 +120,7 @@ void connection::start(pending p, bool reused) {
   if (ex_->req.method == "HEAD")
     parser_->skip(true);
   head_.clear();
-  if (!wire::append_request_head(head_, core_.endpoint, core_.host,
-                                 ex_->req)) {
+  if (!wire::append_request_head(head_, core_.endpoint, core_.host, ex_->req)) {
     // Nothing was sent, so the connection itself is still good.
     auto self = shared_from_this();
     auto keep = hold_;
@@ -173,11 +171,10 @@ void connection::connect() {
                      + e.message());
         return;
       }
-      asio::async_connect(
-        self->lowest(), results,
-        [self](const error_code& e2, const tcp::endpoint&) {
-          self->on_connected(e2);
-        });
+      asio::async_connect(self->lowest(), results,
+                          [self](const error_code& e2, const tcp::endpoint&) {
+                            self->on_connected(e2);
+                          });
     });
 }
 
@@ -199,25 +196,25 @@ void connection::on_connected(const error_code& ec) {
   error_code not_ip;
   asio::ip::make_address(host, not_ip);
   // SNI only for names: RFC 6066 forbids IP literals in server_name.
-  if (not_ip && !SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str())) {
+  if (not_ip
+      && !SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str())) {
     fail(transport_error::tls_failed, "cannot set TLS server name");
     return;
   }
   if (core_.opts.verify_tls)
     tls_->set_verify_callback(asio::ssl::host_name_verification(host));
-  tls_->async_handshake(
-    asio::ssl::stream_base::client,
-    [self = shared_from_this()](const error_code& e) {
-      if (self->phase_ != phase::connecting)
-        return;
-      if (e) {
-        self->fail(transport_error::tls_failed,
-                   "TLS handshake failed: " + e.message());
-        return;
-      }
-      self->connected_ = true;
-      self->write();
-    });
+  tls_->async_handshake(asio::ssl::stream_base::client,
+                        [self = shared_from_this()](const error_code& e) {
+                          if (self->phase_ != phase::connecting)
+                            return;
+                          if (e) {
+                            self->fail(transport_error::tls_failed,
+                                       "TLS handshake failed: " + e.message());
+                            return;
+                          }
+                          self->connected_ = true;
+                          self->write();
+                        });
 }
 
 void connection::write() {
@@ -228,8 +225,7 @@ void connection::write() {
                                          asio::buffer(ex_->req.body)};
   with_stream([&](auto& s) {
     asio::async_write(
-      s, bufs,
-      [self = shared_from_this()](const error_code& ec, std::size_t) {
+      s, bufs, [self = shared_from_this()](const error_code& ec, std::size_t) {
         if (self->phase_ != phase::writing)
           return;
         if (ec) {
@@ -245,11 +241,11 @@ void connection::write() {
 
 void connection::read() {
   with_stream([&](auto& s) {
-    s.async_read_some(buf_.prepare(read_size),
-                      [self = shared_from_this()](const error_code& ec,
-                                                  std::size_t n) {
-                        self->on_read(ec, n);
-                      });
+    s.async_read_some(
+      buf_.prepare(read_size),
+      [self = shared_from_this()](const error_code& ec, std::size_t n) {
+        self->on_read(ec, n);
+      });
   });
 }
 

@@ -55,9 +55,7 @@ class session;
 /// The listener and the session registry. Sessions keep it alive.
 struct server_core : std::enable_shared_from_this<server_core> {
   server_core(io_runtime& r, request_handler h)
-    : rt(r),
-      acceptor(asio::make_strand(r.context())),
-      handler(std::move(h)) {}
+    : rt(r), acceptor(asio::make_strand(r.context())), handler(std::move(h)) {}
 
   void accept();
   void invoke(server_request req, std::shared_ptr<response_writer> w);
@@ -77,9 +75,8 @@ struct server_core : std::enable_shared_from_this<server_core> {
 
 /// One accepted connection. Everything runs on the socket's strand.
 class session : public std::enable_shared_from_this<session> {
-public:
-  session(std::shared_ptr<server_core> srv, socket_type sock,
-          uint64_t id)
+ public:
+  session(std::shared_ptr<server_core> srv, socket_type sock, uint64_t id)
     : srv_(std::move(srv)), sock_(std::move(sock)), id_(id) {}
 
   void start();
@@ -92,7 +89,7 @@ public:
   }
 
   /// Runs `fn` on the strand if `seq` still names the current request.
-  template <class F>
+  template<class F>
   void post(uint64_t seq, F fn) {
     asio::post(sock_.get_executor(),
                [self = shared_from_this(), seq, fn = std::move(fn)]() mutable {
@@ -114,7 +111,7 @@ public:
 
   std::atomic<bool> peer_closed{false};
 
-private:
+ private:
   enum class wstate : uint8_t { none, streaming, done };
 
   void new_parser();
@@ -154,7 +151,7 @@ private:
 };
 
 class writer : public response_writer {
-public:
+ public:
   writer(std::shared_ptr<session> s, uint64_t seq)
     : s_(std::move(s)), seq_(seq) {}
 
@@ -165,24 +162,23 @@ public:
       s_->post(seq_, [](session& s) { s.abandon(); });
   }
 
-  void respond(int status, std::string content_type, std::string body,
-               std::vector<std::pair<std::string, std::string>> headers)
-    override {
-    s_->post(seq_, [status, ct = std::move(content_type),
-                    body = std::move(body),
-                    h = std::move(headers)](session& s) mutable {
-      s.respond(status, ct, std::move(body), h);
-    });
+  void
+  respond(int status, std::string content_type, std::string body,
+          std::vector<std::pair<std::string, std::string>> headers) override {
+    s_->post(seq_,
+             [status, ct = std::move(content_type), body = std::move(body),
+              h = std::move(headers)](session& s) mutable {
+               s.respond(status, ct, std::move(body), h);
+             });
     final_called_.store(true, std::memory_order_relaxed);
   }
 
-  void begin_stream(int status, std::string content_type,
-                    std::vector<std::pair<std::string, std::string>> headers)
-    override {
-    s_->post(seq_, [status, ct = std::move(content_type),
-                    h = std::move(headers)](session& s) {
-      s.begin_stream(status, ct, h);
-    });
+  void begin_stream(
+    int status, std::string content_type,
+    std::vector<std::pair<std::string, std::string>> headers) override {
+    s_->post(seq_,
+             [status, ct = std::move(content_type), h = std::move(headers)](
+               session& s) { s.begin_stream(status, ct, h); });
   }
 
   void write_chunk(std::string data) override {
@@ -208,7 +204,7 @@ public:
 
   bool closed() const override { return s_->peer_closed.load(); }
 
-private:
+ private:
   std::shared_ptr<session> s_;
   uint64_t seq_;
   /// Set by the final actions so that the destructor need not post
@@ -363,8 +359,7 @@ void session::begin_stream(int status, std::string_view ct,
     return;
   w_ = wstate::streaming;
   std::string head;
-  wire::append_response_head(head, status, ct, 0, true, !keep_alive_,
-                             headers);
+  wire::append_response_head(head, status, ct, 0, true, !keep_alive_, headers);
   outq_.push_back(std::move(head));
   flush();
 }
@@ -449,11 +444,11 @@ void session::flush() {
   bufs_.clear();
   for (const auto& s : inflight_)
     bufs_.push_back(asio::buffer(s));
-  asio::async_write(sock_, bufs_,
-                    [self = shared_from_this()](const error_code& ec,
-                                                std::size_t) {
-                      self->on_written(ec);
-                    });
+  asio::async_write(
+    sock_, bufs_,
+    [self = shared_from_this()](const error_code& ec, std::size_t) {
+      self->on_written(ec);
+    });
 }
 
 void session::on_written(const error_code& ec) {
@@ -496,11 +491,10 @@ void session::graceful_close() {
   }
   buf_.consume(buf_.size());
   linger_timer_.emplace(sock_.get_executor(), linger_time);
-  linger_timer_->async_wait(
-    [self = shared_from_this()](const error_code& e) {
-      if (!e)
-        self->close_now();
-    });
+  linger_timer_->async_wait([self = shared_from_this()](const error_code& e) {
+    if (!e)
+      self->close_now();
+  });
   read();
 }
 
@@ -553,7 +547,7 @@ void server_core::accept() {
 }
 
 void server_core::invoke(server_request req,
-                               std::shared_ptr<response_writer> w) {
+                         std::shared_ptr<response_writer> w) {
   handlers_running.fetch_add(1);
   if (!stopped.load()) {
     try {
@@ -580,8 +574,8 @@ http_server::http_server(io_runtime& rt, std::string address, uint16_t port,
   error_code ec;
   auto addr = asio::ip::make_address(address, ec);
   auto fail = [&](std::string_view what) {
-    throw std::runtime_error("http_server: " + std::string{what} + " "
-                             + address + ":" + std::to_string(port) + ": "
+    throw std::runtime_error("http_server: " + std::string{what} + " " + address
+                             + ":" + std::to_string(port) + ": "
                              + ec.message());
   };
   if (ec)

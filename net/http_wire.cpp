@@ -8,28 +8,28 @@ namespace kpsynth::net {
 
 std::string_view to_string(transport_error x) {
   switch (x) {
-    case transport_error::none:
-      return "none";
-    case transport_error::resolve_failed:
-      return "resolve_failed";
-    case transport_error::connect_failed:
-      return "connect_failed";
-    case transport_error::connect_timeout:
-      return "connect_timeout";
-    case transport_error::tls_failed:
-      return "tls_failed";
-    case transport_error::idle_timeout:
-      return "idle_timeout";
-    case transport_error::deadline:
-      return "deadline";
-    case transport_error::connection_reset:
-      return "connection_reset";
-    case transport_error::truncated:
-      return "truncated";
-    case transport_error::protocol_error:
-      return "protocol_error";
-    case transport_error::cancelled:
-      return "cancelled";
+  case transport_error::none:
+    return "none";
+  case transport_error::resolve_failed:
+    return "resolve_failed";
+  case transport_error::connect_failed:
+    return "connect_failed";
+  case transport_error::connect_timeout:
+    return "connect_timeout";
+  case transport_error::tls_failed:
+    return "tls_failed";
+  case transport_error::idle_timeout:
+    return "idle_timeout";
+  case transport_error::deadline:
+    return "deadline";
+  case transport_error::connection_reset:
+    return "connection_reset";
+  case transport_error::truncated:
+    return "truncated";
+  case transport_error::protocol_error:
+    return "protocol_error";
+  case transport_error::cancelled:
+    return "cancelled";
   }
   return "unknown";
 }
@@ -56,34 +56,35 @@ char lower(char c) {
 
 /// RFC 9110 token characters.
 bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+      || (c >= '0' && c <= '9'))
     return true;
   switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
+  case '!':
+  case '#':
+  case '$':
+  case '%':
+  case '&':
+  case '\'':
+  case '*':
+  case '+':
+  case '-':
+  case '.':
+  case '^':
+  case '_':
+  case '`':
+  case '|':
+  case '~':
+    return true;
+  default:
+    return false;
   }
 }
 
 void append_number(std::string& out, std::size_t n) {
   char buf[24];
   auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), n);
-  (void) ec;
+  (void)ec;
   out.append(buf, ptr);
 }
 
@@ -137,8 +138,8 @@ std::string host_header(const url& endpoint) {
 
 bool append_request_head(std::string& out, const url& endpoint,
                          std::string_view host, const http_request& req) {
-  if (!valid_header(req.method, {}) || !valid_header("Content-Type",
-                                                     req.content_type))
+  if (!valid_header(req.method, {})
+      || !valid_header("Content-Type", req.content_type))
     return false;
   for (char c : req.target)
     if (c <= ' ' || c == 0x7f)
@@ -183,62 +184,62 @@ bool append_request_head(std::string& out, const url& endpoint,
 
 std::string_view reason_phrase(int status) {
   switch (status) {
-    case 100:
-      return "Continue";
-    case 101:
-      return "Switching Protocols";
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 204:
-      return "No Content";
-    case 206:
-      return "Partial Content";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 304:
-      return "Not Modified";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Content Too Large";
-    case 415:
-      return "Unsupported Media Type";
-    case 422:
-      return "Unprocessable Content";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Unknown";
+  case 100:
+    return "Continue";
+  case 101:
+    return "Switching Protocols";
+  case 200:
+    return "OK";
+  case 201:
+    return "Created";
+  case 202:
+    return "Accepted";
+  case 204:
+    return "No Content";
+  case 206:
+    return "Partial Content";
+  case 301:
+    return "Moved Permanently";
+  case 302:
+    return "Found";
+  case 304:
+    return "Not Modified";
+  case 400:
+    return "Bad Request";
+  case 401:
+    return "Unauthorized";
+  case 403:
+    return "Forbidden";
+  case 404:
+    return "Not Found";
+  case 405:
+    return "Method Not Allowed";
+  case 408:
+    return "Request Timeout";
+  case 409:
+    return "Conflict";
+  case 413:
+    return "Content Too Large";
+  case 415:
+    return "Unsupported Media Type";
+  case 422:
+    return "Unprocessable Content";
+  case 429:
+    return "Too Many Requests";
+  case 431:
+    return "Request Header Fields Too Large";
+  case 500:
+    return "Internal Server Error";
+  case 501:
+    return "Not Implemented";
+  case 502:
+    return "Bad Gateway";
+  case 503:
+    return "Service Unavailable";
+  case 504:
+    return "Gateway Timeout";
+  default:
+    return "Unknown";
   }
 }
 
@@ -279,7 +280,7 @@ void append_chunk(std::string& out, std::string_view data) {
     return;
   char buf[20];
   auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), data.size(), 16);
-  (void) ec;
+  (void)ec;
   out.append(buf, ptr);
   out += "\r\n";
   out += data;

@@ -69,8 +69,7 @@ io_runtime::io_runtime(std::size_t threads)
 io_runtime::~io_runtime() {
   if (running_in_this_thread()) {
     // Destroying the context under a running handler cannot be made safe.
-    std::fprintf(stderr,
-                 "kpsynth: io_runtime destroyed from its own thread\n");
+    std::fprintf(stderr, "kpsynth: io_runtime destroyed from its own thread\n");
     std::abort();
   }
   // Joins even when an earlier stop() ran on an io thread and joined nothing.

@@ -42,28 +42,28 @@ bool is_path_char(char c) {
   if (is_alnum(c))
     return true;
   switch (c) {
-    case '-':
-    case '.':
-    case '_':
-    case '~':
-    case '%':
-    case '!':
-    case '$':
-    case '&':
-    case '\'':
-    case '(':
-    case ')':
-    case '*':
-    case '+':
-    case ',':
-    case ';':
-    case '=':
-    case ':':
-    case '@':
-    case '/':
-      return true;
-    default:
-      return false;
+  case '-':
+  case '.':
+  case '_':
+  case '~':
+  case '%':
+  case '!':
+  case '$':
+  case '&':
+  case '\'':
+  case '(':
+  case ')':
+  case '*':
+  case '+':
+  case ',':
+  case ';':
+  case '=':
+  case ':':
+  case '@':
+  case '/':
+    return true;
+  default:
+    return false;
   }
 }
 
@@ -96,9 +96,8 @@ result<url> url::parse(std::string_view text, std::string_view where) {
   auto rest = text.substr(sep + 3);
   auto auth_end = rest.find_first_of("/?#");
   auto authority = rest.substr(0, auth_end);
-  auto path
-    = auth_end == std::string_view::npos ? std::string_view{}
-                                         : rest.substr(auth_end);
+  auto path = auth_end == std::string_view::npos ? std::string_view{}
+                                                 : rest.substr(auth_end);
   if (authority.find('@') != std::string_view::npos)
     return bad_url(text, where,
                    "credentials in the URL are not supported; use an API key "

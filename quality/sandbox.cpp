@@ -6,12 +6,11 @@
 
 #include "quality/sandbox_internal.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <exception>
+#include <signal.h>
+#include <unistd.h>
 
 namespace kpsynth::quality {
 namespace {
@@ -47,15 +46,15 @@ std::string describe(sandbox_backend backend, const isolation_config& c) {
     text = "no-namespaces";
   }
   switch (c.identity) {
-    case identity_kind::per_run_uid:
-      text += " per-run-uid rlimit-nproc";
-      break;
-    case identity_kind::nobody:
-      text += " uid-65534";
-      break;
-    case identity_kind::caller:
-      text += " caller-uid";
-      break;
+  case identity_kind::per_run_uid:
+    text += " per-run-uid rlimit-nproc";
+    break;
+  case identity_kind::nobody:
+    text += " uid-65534";
+    break;
+  case identity_kind::caller:
+    text += " caller-uid";
+    break;
   }
   if (backend == sandbox_backend::native && c.landlock_abi > 0)
     text += fmt::format(" landlock-abi{}", c.landlock_abi);
@@ -85,9 +84,9 @@ candidates(const sandbox_options& o, bool bwrap_found, bool have_seccomp) {
     c.no_fork = have_seccomp && id != identity_kind::per_run_uid;
     return c;
   };
-  bool want_bwrap = o.backend == sandbox_backend::bubblewrap
-                    || (o.backend == sandbox_backend::automatic
-                        && o.allow_bubblewrap);
+  bool want_bwrap =
+    o.backend == sandbox_backend::bubblewrap
+    || (o.backend == sandbox_backend::automatic && o.allow_bubblewrap);
   if (want_bwrap && bwrap_found) {
     if (root)
       list.emplace_back(sandbox_backend::bubblewrap,
@@ -113,24 +112,24 @@ candidates(const sandbox_options& o, bool bwrap_found, bool have_seccomp) {
 
 std::string_view to_string(run_outcome outcome) {
   switch (outcome) {
-    case run_outcome::ok:
-      return "ok";
-    case run_outcome::nonzero_exit:
-      return "nonzero_exit";
-    case run_outcome::timeout:
-      return "timeout";
-    case run_outcome::cpu_limit:
-      return "cpu_limit";
-    case run_outcome::memory_limit:
-      return "memory_limit";
-    case run_outcome::output_limit:
-      return "output_limit";
-    case run_outcome::killed_by_signal:
-      return "killed_by_signal";
-    case run_outcome::blocked_syscall:
-      return "blocked_syscall";
-    case run_outcome::spawn_failed:
-      return "spawn_failed";
+  case run_outcome::ok:
+    return "ok";
+  case run_outcome::nonzero_exit:
+    return "nonzero_exit";
+  case run_outcome::timeout:
+    return "timeout";
+  case run_outcome::cpu_limit:
+    return "cpu_limit";
+  case run_outcome::memory_limit:
+    return "memory_limit";
+  case run_outcome::output_limit:
+    return "output_limit";
+  case run_outcome::killed_by_signal:
+    return "killed_by_signal";
+  case run_outcome::blocked_syscall:
+    return "blocked_syscall";
+  case run_outcome::spawn_failed:
+    return "spawn_failed";
   }
   return "unknown";
 }
@@ -142,20 +141,18 @@ result<sandbox> sandbox::create(sandbox_options o) {
     if (!(o.wall_seconds > 0))
       return option_problem("wall_seconds", "must be positive");
     if (o.memory_bytes < (std::size_t{32} << 20))
-      return option_problem("memory_bytes",
-                            "below 32 MiB python cannot start");
+      return option_problem("memory_bytes", "below 32 MiB python cannot start");
     if (o.max_output_bytes == 0)
       return option_problem("max_output_bytes", "must be positive");
     if (o.max_processes == 0)
       return option_problem("max_processes", "must be at least 1");
     if (o.max_open_files < 8)
-      return option_problem("max_open_files",
-                            "below 8 python cannot start");
+      return option_problem("max_open_files", "below 8 python cannot start");
     if (o.backend == sandbox_backend::bubblewrap && !o.allow_bubblewrap)
       return option_problem("backend",
                             "bubblewrap requested but allow_bubblewrap is "
                             "false");
-    struct sigaction chld{};
+    struct sigaction chld {};
     sigaction(SIGCHLD, nullptr, &chld);
     if (chld.sa_handler == SIG_IGN || (chld.sa_flags & SA_NOCLDWAIT) != 0)
       return make_problem("sandbox_setup",
@@ -199,11 +196,10 @@ result<sandbox> sandbox::create(sandbox_options o) {
       s->config = config;
       s->seccomp_program = filters[config.no_fork ? 1 : 0];
       s->isolation = describe(backend, config);
-      auto trial = backend == sandbox_backend::bubblewrap
-                     ? detail::run_bubblewrap(*s, self_test_program,
-                                              self_test_stdin)
-                     : detail::run_native(*s, self_test_program,
-                                          self_test_stdin);
+      auto trial =
+        backend == sandbox_backend::bubblewrap
+          ? detail::run_bubblewrap(*s, self_test_program, self_test_stdin)
+          : detail::run_native(*s, self_test_program, self_test_stdin);
       if (trial.outcome == run_outcome::ok
           && trial.stdout_text == self_test_expected)
         return sandbox{std::move(s)};
@@ -211,11 +207,10 @@ result<sandbox> sandbox::create(sandbox_options o) {
                                       : trial.detail;
       if (!trial.stderr_text.empty())
         why += " / stderr: " + trial.stderr_text.substr(0, 200);
-      failures += fmt::format("{}[{}{}]: {}; ",
-                              backend == sandbox_backend::bubblewrap
-                                ? "bubblewrap"
-                                : "native",
-                              s->isolation, "", why);
+      failures += fmt::format(
+        "{}[{}]: {}; ",
+        backend == sandbox_backend::bubblewrap ? "bubblewrap" : "native",
+        s->isolation, why);
     }
     if (failures.empty())
       failures = o.backend == sandbox_backend::bubblewrap

@@ -24,7 +24,10 @@ struct sandbox_options {
   /// create() to the real binary (pyenv shims and venvs are followed), which
   /// is then executed directly inside the sandbox.
   std::string python = "python3";
-  /// CPU seconds per process (RLIMIT_CPU, rounded up to whole seconds).
+  /// CPU seconds per process (RLIMIT_CPU, rounded up to whole seconds). The
+  /// program is its pid namespace's init, which ignores SIGXCPU, so it is
+  /// stopped by SIGKILL at the hard limit one second later where namespaces
+  /// are used; both count as run_outcome::cpu_limit.
   double cpu_seconds = 5;
   /// Wall-clock limit for the whole run; the process tree is killed after it.
   double wall_seconds = 10;
@@ -87,7 +90,7 @@ inline constexpr std::uint32_t sandbox_uid_base = 1'900'000'000;
 /// it needs SIGCHLD not to be ignored (create() checks) and no other code
 /// reaping children it did not start.
 class sandbox {
-public:
+ public:
   /// Finds python and the best backend, then runs a self-test program inside
   /// the sandbox. Fails with a message starting "program verification
   /// disabled:" when the interpreter is missing, so the pipeline can turn the
@@ -102,8 +105,10 @@ public:
   /// "bubblewrap" or "native".
   std::string_view backend() const;
 
-  /// The isolation layers in effect, e.g. "namespaces(pid,net,mount,ipc,uts)
-  /// minimal-root per-run-uid rlimit-nproc landlock-abi6 seccomp".
+  /// The isolation layers in effect, for logs, e.g. "namespaces(pid,net,ipc,
+  /// uts,mount) minimal-root per-run-uid rlimit-nproc landlock-abi7 seccomp"
+  /// or "bwrap-namespaces(...) minimal-root tmpfs-tmp caller-uid
+  /// seccomp(no-processes)".
   std::string_view isolation() const;
 
   const sandbox_options& options() const;
@@ -111,7 +116,7 @@ public:
   /// Internal, immutable configuration (defined in sandbox_internal.hpp).
   struct state;
 
-private:
+ private:
   explicit sandbox(std::shared_ptr<const state> s) : state_(std::move(s)) {}
 
   std::shared_ptr<const state> state_;

@@ -8,17 +8,16 @@
 
 #include "quality/sandbox_internal.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <sys/syscall.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 
 namespace kpsynth::quality::detail {
 namespace {
@@ -51,8 +50,8 @@ pid_t child_pid_of(const std::string& status) {
   auto colon = status.find(':', at);
   if (colon == std::string::npos)
     return -1;
-  return static_cast<pid_t>(std::strtol(status.c_str() + colon + 1, nullptr,
-                                        10));
+  return static_cast<pid_t>(
+    std::strtol(status.c_str() + colon + 1, nullptr, 10));
 }
 
 /// The parent pid of `pid` from /proc, or -1.
@@ -124,9 +123,9 @@ run_result run_bubblewrap(const sandbox::state& s, std::string_view program,
   int text_fd = *program_fd;
   closer guard{{&filter_fd, &status[0], &status[1], &text_fd}};
   if (!s.seccomp_program.empty()) {
-    auto bytes = std::string_view{
-      reinterpret_cast<const char*>(s.seccomp_program.data()),
-      s.seccomp_program.size() * sizeof(sock_filter)};
+    auto bytes =
+      std::string_view{reinterpret_cast<const char*>(s.seccomp_program.data()),
+                       s.seccomp_program.size() * sizeof(sock_filter)};
     auto fd = memfd_with("kpsynth-seccomp", bytes);
     if (!fd)
       return failed(fd.error().to_string());
@@ -145,10 +144,12 @@ run_result run_bubblewrap(const sandbox::state& s, std::string_view program,
   int text_at = next++;
   extra.push_back(fd_move{text_fd, text_at, true});
 
-  std::vector<std::string> argv{s.bwrap_path, "--unshare-all",
-                                "--unshare-user", "--die-with-parent",
-                                "--new-session", "--as-pid-1", "--cap-drop",
-                                "ALL"};
+  // --as-pid-1: bwrap's own init would exit before bwrap reaps it, leaving
+  // its zombie to the host's init; with the program as pid 1, bwrap reaps it
+  // and the namespace (every process the program made) dies with it.
+  std::vector<std::string> argv{
+    s.bwrap_path,    "--unshare-all", "--unshare-user", "--die-with-parent",
+    "--new-session", "--as-pid-1",    "--cap-drop",     "ALL"};
   if (!own_uid)
     argv.insert(argv.end(), {"--uid", "65534", "--gid", "65534"});
   for (const auto& e : s.view) {
@@ -184,8 +185,7 @@ run_result run_bubblewrap(const sandbox::state& s, std::string_view program,
     plan.gid = static_cast<gid_t>(uid);
   }
   add_rlimits(plan, s.options,
-              own_uid ? s.options.max_processes + bwrap_helper_tasks : 0,
-              true);
+              own_uid ? s.options.max_processes + bwrap_helper_tasks : 0);
 
   fcntl(status[0], F_SETFL, fcntl(status[0], F_GETFL) | O_NONBLOCK);
   std::string json;

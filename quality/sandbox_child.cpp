@@ -2,11 +2,7 @@
 
 #include "quality/sandbox_internal.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
+#include <linux/seccomp.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -14,15 +10,18 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
-#include <linux/seccomp.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
 
 // Everything in the anonymous namespace below runs in the freshly cloned
 // child of a multi-threaded process: only raw syscalls and async-signal-safe
@@ -84,7 +83,7 @@ bool set_mount_flags(const char* target, std::uint64_t attrs, bool recursive) {
     return true;
   if (errno != ENOSYS)
     return false;
-  struct statfs st{};
+  struct statfs st {};
   if (statfs(target, &st) != 0)
     return false;
   unsigned long ms = MS_BIND | MS_REMOUNT;
@@ -120,35 +119,34 @@ bool make_dir(const char* path) {
 
 bool apply_step(const mount_step& step) {
   switch (step.kind) {
-    case mount_kind::dir:
-      return make_dir(step.target);
-    case mount_kind::bind_ro:
-      return make_dir(step.target)
-             && mount(step.source, step.target, nullptr, MS_BIND | MS_REC,
-                      nullptr)
-                  == 0
-             && set_mount_flags(step.target,
-                                MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
-                                  | MOUNT_ATTR_NODEV,
-                                true);
-    case mount_kind::bind_rw:
-      return make_dir(step.target)
-             && mount(step.source, step.target, nullptr, MS_BIND | MS_REC,
-                      nullptr)
-                  == 0
-             && set_mount_flags(step.target,
-                                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true);
-    case mount_kind::bind_file: {
-      int fd = open(step.target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-      if (fd < 0)
-        return false;
-      close(fd);
-      return mount(step.source, step.target, nullptr, MS_BIND, nullptr) == 0
-             && set_mount_flags(step.target,
-                                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false);
-    }
-    case mount_kind::symlink:
-      return symlink(step.source, step.target) == 0;
+  case mount_kind::dir:
+    return make_dir(step.target);
+  case mount_kind::bind_ro:
+    return make_dir(step.target)
+           && mount(step.source, step.target, nullptr, MS_BIND | MS_REC,
+                    nullptr)
+                == 0
+           && set_mount_flags(
+             step.target,
+             MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true);
+  case mount_kind::bind_rw:
+    return make_dir(step.target)
+           && mount(step.source, step.target, nullptr, MS_BIND | MS_REC,
+                    nullptr)
+                == 0
+           && set_mount_flags(step.target, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                              true);
+  case mount_kind::bind_file: {
+    int fd = open(step.target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+      return false;
+    close(fd);
+    return mount(step.source, step.target, nullptr, MS_BIND, nullptr) == 0
+           && set_mount_flags(step.target,
+                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false);
+  }
+  case mount_kind::symlink:
+    return symlink(step.source, step.target) == 0;
   }
   return false;
 }
@@ -197,9 +195,8 @@ void build_minimal_root(const child_plan& p, int err) {
   if (chdir("/") != 0 || umount2("/.old", MNT_DETACH) != 0
       || rmdir("/.old") != 0)
     fail(err, stage_pivot_root);
-  if (!set_mount_flags("/", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
-                              | MOUNT_ATTR_NODEV,
-                       false))
+  if (!set_mount_flags(
+        "/", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false))
     fail(err, stage_pivot_root);
 }
 
@@ -207,7 +204,7 @@ void build_minimal_root(const child_plan& p, int err) {
   int err = p.error_fd;
   // The parent blocked all signals around clone; restore defaults first so
   // that no handler or ignored signal of the daemon leaks into the program.
-  struct sigaction dfl{};
+  struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
   for (int sig = 1; sig < NSIG; ++sig)
@@ -237,8 +234,7 @@ void build_minimal_root(const child_plan& p, int err) {
     fail(err, stage_chdir);
   for (int i = 0; i < p.limit_count; ++i) {
     rlimit value{p.limits[i].soft, p.limits[i].hard};
-    if (setrlimit(static_cast<__rlimit_resource>(p.limits[i].resource),
-                  &value)
+    if (setrlimit(static_cast<__rlimit_resource>(p.limits[i].resource), &value)
         != 0)
       fail(err, stage_rlimit, i);
   }
@@ -268,40 +264,40 @@ void build_minimal_root(const child_plan& p, int err) {
 
 const char* child_stage_name(int stage) {
   switch (stage) {
-    case stage_signals:
-      return "resetting signals";
-    case stage_session:
-      return "setsid";
-    case stage_fds:
-      return "arranging file descriptors";
-    case stage_user_map:
-      return "writing the user-namespace id maps";
-    case stage_chown:
-      return "handing the work directory to the run uid";
-    case stage_mount_private:
-      return "making mounts private";
-    case stage_mount_root:
-      return "mounting the minimal root";
-    case stage_mount_step:
-      return "building the minimal root";
-    case stage_pivot_root:
-      return "pivot_root into the minimal root";
-    case stage_chdir:
-      return "entering the work directory";
-    case stage_rlimit:
-      return "setting resource limits";
-    case stage_identity:
-      return "switching to the run uid";
-    case stage_no_new_privs:
-      return "setting no_new_privs";
-    case stage_landlock:
-      return "applying the landlock ruleset";
-    case stage_seccomp:
-      return "loading the seccomp filter";
-    case stage_exec:
-      return "executing the interpreter";
-    default:
-      return "unknown setup step";
+  case stage_signals:
+    return "resetting signals";
+  case stage_session:
+    return "setsid";
+  case stage_fds:
+    return "arranging file descriptors";
+  case stage_user_map:
+    return "writing the user-namespace id maps";
+  case stage_chown:
+    return "handing the work directory to the run uid";
+  case stage_mount_private:
+    return "making mounts private";
+  case stage_mount_root:
+    return "mounting the minimal root";
+  case stage_mount_step:
+    return "building the minimal root";
+  case stage_pivot_root:
+    return "pivot_root into the minimal root";
+  case stage_chdir:
+    return "entering the work directory";
+  case stage_rlimit:
+    return "setting resource limits";
+  case stage_identity:
+    return "switching to the run uid";
+  case stage_no_new_privs:
+    return "setting no_new_privs";
+  case stage_landlock:
+    return "applying the landlock ruleset";
+  case stage_seccomp:
+    return "loading the seccomp filter";
+  case stage_exec:
+    return "executing the interpreter";
+  default:
+    return "unknown setup step";
   }
 }
 

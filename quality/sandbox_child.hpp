@@ -5,10 +5,9 @@
 // async-signal-safe calls. Every path, argument and limit is therefore
 // prepared by the parent in a child_plan; the child just issues syscalls.
 
+#include <linux/filter.h>
 #include <sys/resource.h>
 #include <sys/types.h>
-
-#include <linux/filter.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -55,7 +54,7 @@ struct child_plan {
   fd_move fds[max_fds];
   int fd_count = 0;  ///< targets must be 0..fd_count-1 (error fd included)
   int error_fd = -1; ///< parent fd of the error pipe's write end
-  int error_fd_target = -1; ///< where that pipe end lands in the child
+  int error_fd_target = -1;    ///< where that pipe end lands in the child
   int landlock_fd_target = -1; ///< target number of the ruleset, or -1
 
   const char* uid_map = nullptr; ///< "inside outside 1\n" for user ns

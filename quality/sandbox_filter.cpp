@@ -5,18 +5,17 @@
 
 #include "quality/sandbox_internal.hpp"
 
-#include <fcntl.h>
-#include <sched.h>
+#include <linux/landlock.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <unistd.h>
-
-#include <linux/landlock.h>
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <memory>
+#include <sched.h>
+#include <unistd.h>
 
 #ifdef KPSYNTH_HAVE_SECCOMP
 #  include <seccomp.h>
@@ -84,22 +83,22 @@ result<int> build_landlock_ruleset(int abi,
     attr.scoped = landlock_scope_abstract_unix | landlock_scope_signal;
     size = sizeof attr;
   }
-  int ruleset = static_cast<int>(
-    syscall(SYS_landlock_create_ruleset, &attr, size, 0));
+  int ruleset =
+    static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, size, 0));
   if (ruleset < 0)
     return filter_problem("landlock_create_ruleset", errno);
   auto add = [&](const std::string& path, bool writable) -> int {
     int fd = open(path.c_str(), O_PATH | O_CLOEXEC);
     if (fd < 0)
       return errno == ENOENT ? 0 : errno;
-    struct stat st{};
+    struct stat st {};
     fstat(fd, &st);
     bool dir = S_ISDIR(st.st_mode);
-    std::uint64_t file_rights = LANDLOCK_ACCESS_FS_EXECUTE
-                                | LANDLOCK_ACCESS_FS_READ_FILE;
+    std::uint64_t file_rights =
+      LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE;
     if (writable) {
-      file_rights = LANDLOCK_ACCESS_FS_READ_FILE
-                    | LANDLOCK_ACCESS_FS_WRITE_FILE;
+      file_rights =
+        LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE;
       if (abi >= 3)
         file_rights |= LANDLOCK_ACCESS_FS_TRUNCATE;
     }
@@ -172,16 +171,49 @@ result<std::vector<sock_filter>> build_seccomp_program(bool no_fork) {
   // Refused with EPERM so that Python raises PermissionError and the
   // program fails readably: networking, namespaces and mounts, leaving the
   // process group (which would escape kill(-pgid)), keys, clocks.
-  for (const char* name :
-       {"socket", "connect", "bind", "listen", "accept", "accept4",
-        "mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
-        "setsid", "setpgid", "keyctl", "add_key", "request_key", "fsopen",
-        "fsconfig", "fsmount", "fspick", "open_tree", "move_mount",
-        "mount_setattr", "name_to_handle_at", "open_by_handle_at", "acct",
-        "quotactl", "quotactl_fd", "sethostname", "setdomainname",
-        "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
-        "syslog", "vhangup", "swapon", "swapoff", "userfaultfd",
-        "perf_event_open", "fanotify_init", "lookup_dcookie"})
+  for (const char* name : {"socket",
+                           "connect",
+                           "bind",
+                           "listen",
+                           "accept",
+                           "accept4",
+                           "mount",
+                           "umount2",
+                           "pivot_root",
+                           "chroot",
+                           "unshare",
+                           "setns",
+                           "setsid",
+                           "setpgid",
+                           "keyctl",
+                           "add_key",
+                           "request_key",
+                           "fsopen",
+                           "fsconfig",
+                           "fsmount",
+                           "fspick",
+                           "open_tree",
+                           "move_mount",
+                           "mount_setattr",
+                           "name_to_handle_at",
+                           "open_by_handle_at",
+                           "acct",
+                           "quotactl",
+                           "quotactl_fd",
+                           "sethostname",
+                           "setdomainname",
+                           "settimeofday",
+                           "clock_settime",
+                           "clock_adjtime",
+                           "adjtimex",
+                           "syslog",
+                           "vhangup",
+                           "swapon",
+                           "swapoff",
+                           "userfaultfd",
+                           "perf_event_open",
+                           "fanotify_init",
+                           "lookup_dcookie"})
     rule(name, SCMP_ACT_ERRNO(EPERM));
   // Not available rather than forbidden: io_uring would bypass this filter.
   for (const char* name :
@@ -209,10 +241,10 @@ result<std::vector<sock_filter>> build_seccomp_program(bool no_fork) {
     rule("fork", SCMP_ACT_ERRNO(EAGAIN));
     rule("vfork", SCMP_ACT_ERRNO(EAGAIN));
     if (rc == 0)
-      rc = seccomp_rule_add(
-        ctx.get(), SCMP_ACT_ERRNO(EAGAIN), SCMP_SYS(clone), 1,
-        SCMP_A0(SCMP_CMP_MASKED_EQ, static_cast<scmp_datum_t>(CLONE_THREAD),
-                0));
+      rc =
+        seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(EAGAIN), SCMP_SYS(clone), 1,
+                         SCMP_A0(SCMP_CMP_MASKED_EQ,
+                                 static_cast<scmp_datum_t>(CLONE_THREAD), 0));
   }
   if (rc != 0)
     return filter_problem("adding a seccomp rule", -rc);
@@ -220,7 +252,7 @@ result<std::vector<sock_filter>> build_seccomp_program(bool no_fork) {
   if (fd < 0)
     return filter_problem("memfd_create", errno);
   rc = seccomp_export_bpf(ctx.get(), fd);
-  struct stat st{};
+  struct stat st {};
   if (rc != 0 || fstat(fd, &st) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
     close(fd);
     return filter_problem("exporting the seccomp filter",

@@ -3,17 +3,17 @@
 
 #include "quality/sandbox_internal.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
+#include <spawn.h>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -32,7 +32,7 @@ constexpr const char* probe_code = "import sys\n"
                                    "print(sys.version_info[1])\n";
 
 bool is_executable_file(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)
          && access(path.c_str(), X_OK) == 0;
 }
@@ -103,8 +103,8 @@ result<host_python> probe_python(const std::string& interpreter) {
   std::string arg_c = "-c";
   std::string code = probe_code;
   std::string exe = interpreter;
-  char* argv[] = {exe.data(), arg_s.data(), arg_no_user.data(), arg_c.data(),
-                  code.data(), nullptr};
+  char* argv[] = {exe.data(),   arg_s.data(), arg_no_user.data(),
+                  arg_c.data(), code.data(),  nullptr};
   pid_t pid = -1;
   // The operator's interpreter with the daemon's environment: a pyenv shim
   // needs PATH and HOME to find the real binary.
@@ -123,8 +123,8 @@ result<host_python> probe_python(const std::string& interpreter) {
                    start + std::chrono::seconds(20), 64 << 10);
   if (!c.reaped || c.timed_out || !WIFEXITED(c.status)
       || WEXITSTATUS(c.status) != 0)
-    return python_problem(interpreter, "does not run (" + c.err.substr(0, 300)
-                                         + ")");
+    return python_problem(interpreter,
+                          "does not run (" + c.err.substr(0, 300) + ")");
   std::vector<std::string> lines;
   std::string_view rest = c.out;
   while (!rest.empty()) {
@@ -157,17 +157,17 @@ result<host_python> probe_python(const std::string& interpreter) {
 std::vector<view_entry> system_view() {
   std::vector<view_entry> view;
   view.push_back(view_entry{"/usr", {}, false});
-  for (const char* top : {"/bin", "/sbin", "/lib", "/lib32", "/lib64",
-                          "/libx32"}) {
-    struct stat st{};
+  for (const char* top :
+       {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {
+    struct stat st {};
     if (lstat(top, &st) != 0)
       continue;
     if (S_ISLNK(st.st_mode)) {
       char target[4096];
       ssize_t n = readlink(top, target, sizeof target - 1);
       if (n > 0)
-        view.push_back(view_entry{top, std::string(target, std::size_t(n)),
-                                  false});
+        view.push_back(
+          view_entry{top, std::string(target, std::size_t(n)), false});
     } else if (S_ISDIR(st.st_mode)) {
       view.push_back(view_entry{top, {}, false});
     }
@@ -175,7 +175,7 @@ std::vector<view_entry> system_view() {
   // The loader cache and the time zone; not /etc as a whole (shadow,
   // credentials, the daemon's configuration).
   for (const char* file : {"/etc/ld.so.cache", "/etc/localtime"}) {
-    struct stat st{};
+    struct stat st {};
     if (stat(file, &st) == 0 && S_ISREG(st.st_mode))
       view.push_back(view_entry{file, {}, true});
   }
@@ -183,8 +183,7 @@ std::vector<view_entry> system_view() {
 }
 
 uid_t per_run_uid() {
-  return static_cast<uid_t>(sandbox_uid_base)
-         + static_cast<uid_t>(gettid());
+  return static_cast<uid_t>(sandbox_uid_base) + static_cast<uid_t>(gettid());
 }
 
 std::vector<std::string> python_dirs_outside(const host_python& python,
@@ -201,9 +200,8 @@ std::vector<std::string> python_dirs_outside(const host_python& python,
   };
   // Shortest first, so that a prefix swallows its own bin/ directory.
   auto dirs = python.extra_dirs;
-  std::sort(dirs.begin(), dirs.end(), [](const auto& a, const auto& b) {
-    return a.size() < b.size();
-  });
+  std::sort(dirs.begin(), dirs.end(),
+            [](const auto& a, const auto& b) { return a.size() < b.size(); });
   for (const auto& dir : dirs)
     if (!covered(dir))
       result.push_back(dir);

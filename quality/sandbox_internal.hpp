@@ -6,10 +6,9 @@
 #include "quality/sandbox.hpp"
 #include "quality/sandbox_child.hpp"
 
+#include <linux/filter.h>
 #include <sys/resource.h>
 #include <sys/types.h>
-
-#include <linux/filter.h>
 
 #include <chrono>
 #include <functional>
@@ -155,8 +154,7 @@ struct collected {
 /// `kill_inner`, when given, is tried first to stop a run early: it kills
 /// the program inside bwrap and returns true, and the leader then gets a
 /// moment to exit by itself. Closes the stream fds it was given.
-collected collect(pid_t pid, child_streams streams,
-                  std::string_view stdin_data,
+collected collect(pid_t pid, child_streams streams, std::string_view stdin_data,
                   std::chrono::steady_clock::time_point start,
                   std::chrono::steady_clock::time_point deadline,
                   std::size_t max_output,
@@ -164,12 +162,12 @@ collected collect(pid_t pid, child_streams streams,
 
 /// Keeps strings alive and hands out the C pointers a child_plan needs.
 class string_table {
-public:
+ public:
   const char* add(std::string text);
   /// A null-terminated char* array over copies of `items`.
   char* const* array(const std::vector<std::string>& items);
 
-private:
+ private:
   std::vector<std::unique_ptr<std::string>> strings_;
   std::vector<std::unique_ptr<std::vector<char*>>> arrays_;
 };
@@ -185,10 +183,8 @@ std::vector<std::string> python_argv(const sandbox::state& s,
 std::vector<std::string> sandbox_env(const std::string& home);
 
 /// Adds the rlimits from the options; `nproc` 0 leaves RLIMIT_NPROC alone.
-/// `program_is_init`: the program is a pid-namespace init, which ignores
-/// SIGXCPU, so the CPU limit is made hard (SIGKILL) right away.
 void add_rlimits(child_plan& plan, const sandbox_options& o,
-                 std::uint32_t nproc, bool program_is_init);
+                 std::uint32_t nproc);
 
 /// A fresh private directory (mode 0711) under the temporary directory.
 result<std::string> make_private_dir();

@@ -4,20 +4,19 @@
 
 #include "quality/sandbox_internal.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
+#include <fmt/format.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <fcntl.h>
 #include <functional>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
 
 namespace kpsynth::quality::detail {
 namespace {
@@ -46,7 +45,7 @@ void set_nonblocking(int fd) {
 /// Keeps SIGPIPE from the stdin pipe away from the daemon: blocked in this
 /// thread while collecting, and a pending one is consumed before unblocking.
 class sigpipe_guard {
-public:
+ public:
   sigpipe_guard() {
     sigset_t pipe_only;
     sigemptyset(&pipe_only);
@@ -67,7 +66,7 @@ public:
   sigpipe_guard(const sigpipe_guard&) = delete;
   sigpipe_guard& operator=(const sigpipe_guard&) = delete;
 
-private:
+ private:
   sigset_t old_;
 };
 
@@ -99,24 +98,22 @@ bool read_available(stream& s, std::size_t cap) {
 }
 
 bool mentions_memory(const std::string& text) {
-  for (const char* marker :
-       {"MemoryError", "Cannot allocate memory", "out of memory",
-        "std::bad_alloc"})
+  for (const char* marker : {"MemoryError", "Cannot allocate memory",
+                             "out of memory", "std::bad_alloc"})
     if (text.find(marker) != std::string::npos)
       return true;
   return false;
 }
 
 double seconds(const timeval& tv) {
-  return static_cast<double>(tv.tv_sec)
-         + static_cast<double>(tv.tv_usec) / 1e6;
+  return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
 }
 
 } // namespace
 
-collected collect(pid_t pid, child_streams streams,
-                  std::string_view stdin_data, clock::time_point start,
-                  clock::time_point deadline, std::size_t max_output,
+collected collect(pid_t pid, child_streams streams, std::string_view stdin_data,
+                  clock::time_point start, clock::time_point deadline,
+                  std::size_t max_output,
                   const std::function<bool(pid_t leader)>& kill_inner) {
   sigpipe_guard guard;
   collected c;
@@ -173,9 +170,9 @@ collected collect(pid_t pid, child_streams streams,
     if (rc < 0 && errno != EINTR)
       break;
     if (rc > 0 && in_at >= 0 && fds[in_at].revents != 0) {
-      ssize_t w = write(in, stdin_data.data() + written,
-                        std::min<std::size_t>(stdin_data.size() - written,
-                                              1 << 16));
+      ssize_t w =
+        write(in, stdin_data.data() + written,
+              std::min<std::size_t>(stdin_data.size() - written, 1 << 16));
       if (w > 0)
         written += static_cast<std::size_t>(w);
       if ((w < 0 && errno != EAGAIN && errno != EINTR)
@@ -291,6 +288,8 @@ run_result classify(const sandbox::state& s, collected c, bool bwrap_status) {
     r.detail = "could not wait for the sandboxed process";
   } else if (r.signal == SIGXCPU
              || (r.signal == SIGKILL && cpu >= cpu_limit - 0.05)) {
+    // SIGKILL: the hard limit, one second after the soft one (a namespace
+    // init ignores SIGXCPU); nothing inside the namespace can SIGKILL it.
     r.outcome = run_outcome::cpu_limit;
     // bwrap does not pass its children's rusage on, so cpu may read 0.
     r.detail = fmt::format("CPU time limit of {} s reached", cpu_limit);
@@ -300,10 +299,10 @@ run_result classify(const sandbox::state& s, collected c, bool bwrap_status) {
     r.outcome = run_outcome::blocked_syscall;
     r.detail = "killed by the seccomp filter for a forbidden system call";
   } else if (r.signal != 0) {
-    bool memory = mentions_memory(r.stderr_text)
-                  || (r.signal == SIGKILL
-                      && peak_bytes >= 0.9 * static_cast<double>(
-                                                 o.memory_bytes));
+    bool memory =
+      mentions_memory(r.stderr_text)
+      || (r.signal == SIGKILL
+          && peak_bytes >= 0.9 * static_cast<double>(o.memory_bytes));
     r.outcome =
       memory ? run_outcome::memory_limit : run_outcome::killed_by_signal;
     const char* abbrev = sigabbrev_np(r.signal);

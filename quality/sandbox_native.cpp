@@ -16,26 +16,24 @@
 
 #include "quality/sandbox_internal.hpp"
 
-#include <fcntl.h>
-#include <sched.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <sched.h>
 #include <set>
+#include <unistd.h>
 
 namespace kpsynth::quality::detail {
 namespace {
 
 /// Builds the mount steps of the minimal root below `root`.
 class view_builder {
-public:
+ public:
   view_builder(string_table& strings, std::string root)
-    : strings_(strings), root_(std::move(root)) {
-  }
+    : strings_(strings), root_(std::move(root)) {}
 
   void dir_with_parents(const std::string& path) {
     for (std::size_t at = path.find('/', 1); at != std::string::npos;
@@ -54,14 +52,14 @@ public:
            const std::string& path) {
     if (kind != mount_kind::symlink)
       parents_of(path);
-    steps_.push_back(mount_step{kind, strings_.add(source),
-                                strings_.add(root_ + path)});
+    steps_.push_back(
+      mount_step{kind, strings_.add(source), strings_.add(root_ + path)});
     made_.insert(path);
   }
 
   const std::vector<mount_step>& steps() const { return steps_; }
 
-private:
+ private:
   void dir(const std::string& path) {
     if (made_.insert(path).second)
       steps_.push_back(
@@ -114,8 +112,8 @@ run_result run_native(const sandbox::state& s, std::string_view program,
   std::string work = *dir + "/work";
   std::string program_file = work + "/program.py";
   if (mkdir(work.c_str(), 0700) != 0 || !write_file(program_file, program))
-    return failed(fmt::format("{}: cannot prepare the work directory: {}",
-                              work, std::strerror(errno)));
+    return failed(fmt::format("{}: cannot prepare the work directory: {}", work,
+                              std::strerror(errno)));
 
   string_table strings;
   child_plan plan;
@@ -133,8 +131,8 @@ run_result run_native(const sandbox::state& s, std::string_view program,
   }
 
   if (cfg.namespaces) {
-    plan.clone_flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
-                       | CLONE_NEWUTS;
+    plan.clone_flags =
+      CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
     if (cfg.mount_view)
       plan.clone_flags |= CLONE_NEWNS;
     if (cfg.user_namespace) {
@@ -178,11 +176,9 @@ run_result run_native(const sandbox::state& s, std::string_view program,
   plan.exe = strings.add(s.python.executable);
   plan.argv = strings.array(python_argv(s, program_path));
   plan.envp = strings.array(sandbox_env(home));
-  add_rlimits(plan, s.options,
-              cfg.identity == identity_kind::per_run_uid
-                ? s.options.max_processes
-                : 0,
-              cfg.namespaces);
+  add_rlimits(
+    plan, s.options,
+    cfg.identity == identity_kind::per_run_uid ? s.options.max_processes : 0);
 
   std::vector<fd_move> extra;
   int ruleset = -1;
@@ -195,8 +191,8 @@ run_result run_native(const sandbox::state& s, std::string_view program,
     std::vector<std::string> read_write(std::begin(sandbox_devices),
                                         std::end(sandbox_devices));
     read_write.push_back(work);
-    auto built = build_landlock_ruleset(cfg.landlock_abi, read_only,
-                                        read_write);
+    auto built =
+      build_landlock_ruleset(cfg.landlock_abi, read_only, read_write);
     if (!built)
       return failed(built.error().to_string());
     ruleset = *built;

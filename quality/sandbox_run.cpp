@@ -3,19 +3,18 @@
 
 #include "quality/sandbox_internal.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
 
 namespace kpsynth::quality::detail {
 namespace {
@@ -83,7 +82,7 @@ std::vector<std::string> sandbox_env(const std::string& home) {
 }
 
 void add_rlimits(child_plan& plan, const sandbox_options& o,
-                 std::uint32_t nproc, bool program_is_init) {
+                 std::uint32_t nproc) {
   auto add = [&](int resource, rlim_t soft, rlim_t hard) {
     // Never above the daemon's own hard limit: raising it would fail.
     rlimit current{};
@@ -94,9 +93,13 @@ void add_rlimits(child_plan& plan, const sandbox_options& o,
     }
     plan.limits[plan.limit_count++] = rlimit_setting{resource, soft, hard};
   };
-  // SIGXCPU at the soft limit, SIGKILL one second later.
+  // SIGXCPU at the soft limit, SIGKILL one second later. In both backends
+  // the program is the init of its pid namespace, which ignores SIGXCPU, so
+  // there the hard limit stops it. The second between them matters: the
+  // kernel checks the limit against tick-sampled CPU time, which under load
+  // runs ahead of the precise rusage that classify() sees.
   auto cpu = static_cast<rlim_t>(std::max(1.0, std::ceil(o.cpu_seconds)));
-  add(RLIMIT_CPU, cpu, program_is_init ? cpu : cpu + 1);
+  add(RLIMIT_CPU, cpu, cpu + 1);
   add(RLIMIT_AS, o.memory_bytes, o.memory_bytes);
   add(RLIMIT_FSIZE, o.file_size_bytes, o.file_size_bytes);
   add(RLIMIT_NOFILE, o.max_open_files, o.max_open_files);
@@ -111,12 +114,11 @@ void add_rlimits(child_plan& plan, const sandbox_options& o,
 result<std::string> make_private_dir() {
   std::error_code ec;
   auto base = fs::temp_directory_path(ec);
-  std::string tmpl = (ec ? fs::path{"/tmp"} : base).string()
-                     + "/kpsynth-sandbox-XXXXXX";
+  std::string tmpl =
+    (ec ? fs::path{"/tmp"} : base).string() + "/kpsynth-sandbox-XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr)
     return make_problem("sandbox_setup",
-                        fmt::format("mkdtemp: {}", std::strerror(errno)),
-                        tmpl);
+                        fmt::format("mkdtemp: {}", std::strerror(errno)), tmpl);
   // Traversable (not listable) for a per-run uid that must reach work/.
   chmod(tmpl.c_str(), 0711);
   return tmpl;
@@ -143,8 +145,8 @@ launch_outcome launch(const sandbox::state& s, child_plan& plan,
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0
       || pipe2(err, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0) {
     int e = errno;
-    close_all({&in[0], &in[1], &out[0], &out[1], &err[0], &err[1],
-               &report[0], &report[1]});
+    close_all({&in[0], &in[1], &out[0], &out[1], &err[0], &err[1], &report[0],
+               &report[1]});
     result.failure = setup_failure(fmt::format("pipe: {}", std::strerror(e)));
     return result;
   }
@@ -200,10 +202,9 @@ launch_outcome launch(const sandbox::state& s, child_plan& plan,
     if (failure.index >= 0 && plan.steps != nullptr
         && static_cast<std::size_t>(failure.index) < plan.step_count)
       where = fmt::format(" ({})", plan.steps[failure.index].target);
-    result.failure = setup_failure(
-      fmt::format("sandbox setup failed while {}{}: {}",
-                  child_stage_name(failure.stage), where,
-                  std::strerror(failure.error)));
+    result.failure = setup_failure(fmt::format(
+      "sandbox setup failed while {}{}: {}", child_stage_name(failure.stage),
+      where, std::strerror(failure.error)));
     return result;
   }
   result.ran = true;

@@ -8,28 +8,28 @@ namespace kpsynth::sim {
 
 std::string_view to_string(submit_result r) {
   switch (r) {
-    case submit_result::accepted:
-      return "accepted";
-    case submit_result::rejected_queue_full:
-      return "rejected_queue_full";
-    case submit_result::rejected_too_long:
-      return "rejected_too_long";
-    case submit_result::rejected_duplicate_id:
-      return "rejected_duplicate_id";
+  case submit_result::accepted:
+    return "accepted";
+  case submit_result::rejected_queue_full:
+    return "rejected_queue_full";
+  case submit_result::rejected_too_long:
+    return "rejected_too_long";
+  case submit_result::rejected_duplicate_id:
+    return "rejected_duplicate_id";
   }
   return "unknown";
 }
 
 std::string_view to_string(event_kind k) {
   switch (k) {
-    case event_kind::first_token:
-      return "first_token";
-    case event_kind::progress:
-      return "progress";
-    case event_kind::finished:
-      return "finished";
-    case event_kind::preempted:
-      return "preempted";
+  case event_kind::first_token:
+    return "first_token";
+  case event_kind::progress:
+    return "progress";
+  case event_kind::finished:
+    return "finished";
+  case event_kind::preempted:
+    return "preempted";
   }
   return "unknown";
 }
@@ -39,7 +39,9 @@ engine::engine(profile p, engine_options opts) : options_(opts) {
 }
 
 void engine::apply_profile(profile p) {
-  auto non_negative = [](double x) { return std::isfinite(x) && x > 0 ? x : 0; };
+  auto non_negative = [](double x) {
+    return std::isfinite(x) && x > 0 ? x : 0;
+  };
   p.max_num_seqs = std::max<uint32_t>(p.max_num_seqs, 1);
   p.block_size = std::max<uint32_t>(p.block_size, 1);
   p.max_model_len = std::max<uint32_t>(p.max_model_len, 1);
@@ -52,8 +54,8 @@ void engine::apply_profile(profile p) {
   p.kv_watermark = std::clamp(non_negative(p.kv_watermark), 0.0, 0.5);
   profile_ = std::move(p);
   total_blocks_ = profile_.kv_cache_tokens / profile_.block_size;
-  watermark_blocks_ = static_cast<uint64_t>(profile_.kv_watermark
-                                            * static_cast<double>(total_blocks_));
+  watermark_blocks_ = static_cast<uint64_t>(
+    profile_.kv_watermark * static_cast<double>(total_blocks_));
 }
 
 uint64_t engine::blocks_for(uint64_t tokens) const {
@@ -68,8 +70,8 @@ double engine::load_factor(size_t running) const {
 
 void engine::account(double t) {
   if (t > busy_mark_) {
-    counters_.busy_slot_seconds += static_cast<double>(running_.size())
-                                   * (t - busy_mark_);
+    counters_.busy_slot_seconds +=
+      static_cast<double>(running_.size()) * (t - busy_mark_);
     busy_mark_ = t;
   }
 }
@@ -302,11 +304,11 @@ metrics engine::snapshot(double now) const {
   auto m = counters_;
   m.running = static_cast<uint32_t>(running_.size());
   m.waiting = static_cast<uint32_t>(waiting_.size());
-  m.kv_usage = static_cast<double>(used_blocks_)
-               / static_cast<double>(total_blocks_);
+  m.kv_usage =
+    static_cast<double>(used_blocks_) / static_cast<double>(total_blocks_);
   if (now > busy_mark_)
-    m.busy_slot_seconds += static_cast<double>(running_.size())
-                           * (now - busy_mark_);
+    m.busy_slot_seconds +=
+      static_cast<double>(running_.size()) * (now - busy_mark_);
   return m;
 }
 

@@ -89,7 +89,7 @@ struct metrics {
 /// so the `zero` profile completes every request at the instant it is
 /// admitted (and needs no KV blocks beyond its prompt).
 class engine {
-public:
+ public:
   /// Invalid knobs are clamped (see `validate_profile` to report them).
   explicit engine(profile p, engine_options opts = {});
 
@@ -129,7 +129,7 @@ public:
   /// Requests in the engine (running + waiting).
   size_t size() const { return index_.size(); }
 
-private:
+ private:
   enum class seq_state : uint8_t { waiting, prefill, decode };
 
   struct seq {

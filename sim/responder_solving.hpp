@@ -11,6 +11,31 @@
 
 namespace kpsynth::sim::detail {
 
+/// Makes a worked solution wrong the way solvers are, by a slip in the
+/// computation: every step that states the result ("= <right>") states
+/// `wrong` instead. False if no step states the result.
+inline bool slip(std::vector<std::string>& steps, const std::string& right,
+                 const std::string& wrong) {
+  auto needle = "= " + right;
+  auto ends_number = [&](const std::string& s, size_t end) {
+    return end < s.size()
+           && ((s[end] >= '0' && s[end] <= '9')
+               || (s[end] == '.' && end + 1 < s.size() && s[end + 1] >= '0'
+                   && s[end + 1] <= '9'));
+  };
+  bool found = false;
+  for (auto& step : steps) {
+    for (auto at = step.find(needle); at != std::string::npos;
+         at = step.find(needle, at + 2)) {
+      if (ends_number(step, at + needle.size()))
+        continue;
+      step.replace(at, needle.size(), "= " + wrong);
+      found = true;
+    }
+  }
+  return found;
+}
+
 inline std::string solve(const context& c) {
   auto problem = c.rv.input("problem");
   analysis a;
@@ -24,8 +49,9 @@ inline std::string solve(const context& c) {
       final_answer = a.eval.answer;
     } else {
       final_answer = wrong_answer(a.eval.answer, h.value());
-      steps.back() =
-        "Carrying out the final computation, we obtain $" + final_answer + "$.";
+      if (!slip(steps, a.eval.answer, final_answer))
+        steps.back() = "Carrying out the final computation, we obtain $"
+                       + final_answer + "$.";
     }
   } else {
     rng r{h.value()};
@@ -39,12 +65,20 @@ inline std::string solve(const context& c) {
              "gives $"
                + final_answer + "$."};
   }
+  // Real solutions restate, plan, compute and check: a few hundred tokens.
   std::string result = "We are told: " + first_sentence(problem)
-                       + " Let us work through it step by step.\n\n";
+                       + " Let us work through it step by step.\n\n"
+                         "**Plan.** First we collect the given quantities "
+                         "and what is asked, then we apply the relevant "
+                         "facts one at a time, and finally we check the "
+                         "result against every condition of the problem.\n\n";
   for (size_t i = 0; i < steps.size(); ++i)
     result += "**Step " + std::to_string(i + 1) + ".** " + steps[i] + "\n\n";
-  result += "Reviewing each step, the computations are consistent with the "
-            "conditions of the problem.\n\nTherefore, the final answer is "
+  result += "**Verification.** Going back over each step: the quantities we "
+            "used are exactly the ones given, every intermediate value follows "
+            "from the previous one, and substituting the result into the "
+            "conditions of the problem is consistent. The value is also in "
+            "simplest form, as required.\n\nTherefore, the final answer is "
             "$\\boxed{"
             + final_answer + "}$.\n";
   return result;

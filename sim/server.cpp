@@ -234,9 +234,16 @@ struct server::impl : std::enable_shared_from_this<impl> {
         return;
       }
       std::lock_guard guard{mtx};
-      w->respond(200, "text/plain; version=0.0.4",
-                 render_prometheus(eng.snapshot(now()),
-                                   opts.prof.model_name));
+      auto m = eng.snapshot(now());
+      auto text = render_prometheus(m, opts.prof.model_name);
+      // The simulator's own counters, for benchmarks: busy slot-seconds
+      // give the mean number of busy slots over any window.
+      text += fmt::format("# TYPE kpsynth_sim_busy_slot_seconds_total "
+                          "counter\nkpsynth_sim_busy_slot_seconds_total {}\n"
+                          "# TYPE kpsynth_sim_max_num_seqs gauge\n"
+                          "kpsynth_sim_max_num_seqs {}\n",
+                          m.busy_slot_seconds, opts.prof.max_num_seqs);
+      w->respond(200, "text/plain; version=0.0.4", std::move(text));
     } else if (path == "/v1/models") {
       openai::model_list list;
       list.ids.push_back(opts.prof.model_name);

@@ -160,6 +160,8 @@ public:
         return num / den;
       }
       case node_kind::pow:
+        if (n.kids.at(0).kind == node_kind::euler)
+          return GiNaC::exp(convert(n.kids.at(1))); // e^{i\pi} simplifies
         return power(convert(n.kids.at(0)), convert(n.kids.at(1)));
       case node_kind::root:
         return root(convert(n.kids.at(0)), convert(n.kids.at(1)));

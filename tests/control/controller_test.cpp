@@ -24,8 +24,8 @@ server_metrics gauges(double running, double waiting, double kv = 0.5,
 void scrape_saturated(concurrency_controller& c, double now, double slots) {
   double inflight = c.limit();
   c.on_send(now, c.limit());
-  c.on_metrics(now, gauges(std::min(inflight, slots),
-                           std::max(0.0, inflight - slots)));
+  c.on_metrics(
+    now, gauges(std::min(inflight, slots), std::max(0.0, inflight - slots)));
 }
 
 } // namespace

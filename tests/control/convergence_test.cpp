@@ -39,8 +39,8 @@ uint32_t max_limit_between(const control::loop_stats& s, double from,
 } // namespace
 
 TEST_CASE("with server gauges the controller saturates every slot") {
-  auto name = GENERATE(as<std::string>{}, "7b-h100", "70b-4xh100", "8b-l4",
-                       "tiny-cpu");
+  auto name =
+    GENERATE(as<std::string>{}, "7b-h100", "70b-4xh100", "8b-l4", "tiny-cpu");
   INFO(name);
   auto p = named(name);
   auto workload = GENERATE(values<control::loop_workload>(
@@ -69,8 +69,8 @@ TEST_CASE("slow start reaches hundreds within seconds") {
 }
 
 TEST_CASE("from latency alone the controller finds the knee") {
-  auto name = GENERATE(as<std::string>{}, "7b-h100", "70b-4xh100", "8b-l4",
-                       "tiny-cpu");
+  auto name =
+    GENERATE(as<std::string>{}, "7b-h100", "70b-4xh100", "8b-l4", "tiny-cpu");
   INFO(name);
   auto p = named(name);
   control::loop_options o;

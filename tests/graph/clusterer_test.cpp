@@ -30,14 +30,14 @@ std::vector<float> axis(std::size_t i, float scale = 1.0f) {
   return v;
 }
 
-/// Clustered unit vectors: clusters of 2..8 members around random centres
-/// with noise levels that put within-cluster cosines on both sides of
-/// 0.90 and 0.70.
+/// Clustered unit vectors: clusters of 2..24 members (so top-k matters) around
+/// random centres with noise levels that put within-cluster cosines on both
+/// sides of 0.90 and 0.70.
 std::vector<std::vector<float>> clustered(std::size_t n, std::size_t dim,
                                           std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> gauss(0.0, 1.0);
-  std::uniform_int_distribution<int> size(2, 8);
+  std::uniform_int_distribution<int> size(2, 24);
   const double sigmas[] = {0.15, 0.3, 0.45, 0.6, 0.8};
   std::vector<std::vector<float>> out;
   while (out.size() < n) {

@@ -1,8 +1,10 @@
 #include "graph/graph_file.hpp"
+#include "graph/hashing.hpp"
 #include "graph/kp_graph.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -231,4 +233,58 @@ TEST_CASE("save and load through a file", "[graph][file]") {
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code == "io_error");
   std::filesystem::remove_all(std::filesystem::path(path).parent_path());
+}
+
+namespace {
+
+/// Splits an encoded bundle into its sections (header and END excluded).
+std::vector<std::string> sections_of(const std::string& bytes) {
+  std::vector<std::string> out;
+  std::size_t pos = 12;
+  while (pos < bytes.size()) {
+    std::uint64_t len = 0;
+    std::memcpy(&len, bytes.data() + pos + 4, 8);
+    out.push_back(bytes.substr(pos, 12 + len + 8));
+    pos += 12 + len + 8;
+  }
+  out.pop_back(); // END
+  return out;
+}
+
+/// Reassembles sections with a correct END section.
+std::string assemble(const std::string& header,
+                     const std::vector<std::string>& sections) {
+  std::string out = header;
+  for (const auto& s : sections)
+    out += s;
+  std::string end = "END!";
+  const std::uint64_t len = 8, count = sections.size();
+  end.append(reinterpret_cast<const char*>(&len), 8);
+  std::string payload(reinterpret_cast<const char*>(&count), 8);
+  end += payload;
+  const std::uint64_t sum = hash_string(payload);
+  end.append(reinterpret_cast<const char*>(&sum), 8);
+  return out + end;
+}
+
+} // namespace
+
+TEST_CASE("sections must each appear exactly once", "[graph][file]") {
+  auto b = make_bundle();
+  const auto bytes = encode_bundle(b.registry, b.reps, b.graph);
+  const auto header = bytes.substr(0, 12);
+  auto sections = sections_of(bytes);
+  REQUIRE(sections.size() == 5);
+  // Reassembling unchanged sections reproduces the file exactly.
+  REQUIRE(assemble(header, sections) == bytes);
+  auto twice = sections;
+  twice.push_back(sections[3]); // REPR again
+  auto r = decode_bundle(assemble(header, twice), "g.kpg");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message == "section REPR appears twice");
+  auto missing = sections;
+  missing.erase(missing.begin() + 3);
+  auto m = decode_bundle(assemble(header, missing), "g.kpg");
+  REQUIRE_FALSE(m);
+  CHECK(m.error().message == "file has no REPR section");
 }

@@ -21,8 +21,7 @@ namespace {
 /// Server and client each on their own io thread, as in production. The
 /// server's routes cover normal answers and every fault the tests inject.
 struct fixture {
-  explicit fixture(std::size_t threads = 1)
-    : srv_rt(threads), cli_rt(threads) {
+  explicit fixture(std::size_t threads = 1) : srv_rt(threads), cli_rt(threads) {
     server = std::make_unique<http_server>(
       srv_rt, "127.0.0.1", 0,
       [this](server_request r, std::shared_ptr<response_writer> w) {
@@ -160,8 +159,7 @@ TEST_CASE("base path is prefixed to the target", "[client]") {
   CHECK(f.seen.at(0).target == "/v1/chat/completions");
 }
 
-TEST_CASE("sequential requests reuse one keep-alive connection",
-          "[client]") {
+TEST_CASE("sequential requests reuse one keep-alive connection", "[client]") {
   fixture f;
   http_client c{f.cli_rt, f.endpoint()};
   for (int i = 0; i < 5; ++i) {
@@ -206,8 +204,7 @@ TEST_CASE("2000 concurrent requests through 32 connections all complete",
   for (int i = 0; i < n; ++i) {
     auto body = std::to_string(i);
     c.async_request(post("/echo", body), [&, body, all](http_response r) {
-      if (r.error == transport_error::none && r.status == 200
-          && r.body == body)
+      if (r.error == transport_error::none && r.status == 200 && r.body == body)
         ++ok;
       auto open = c.open_connections();
       auto seen = max_open.load();
@@ -280,12 +277,13 @@ TEST_CASE("queued requests run in FIFO order when a slot frees", "[client]") {
   auto all = std::make_shared<std::promise<void>>();
   auto fut = all->get_future();
   for (int i = 0; i < 10; ++i)
-    c.async_request(post("/echo", std::to_string(i)), [&, all](http_response r) {
-      std::lock_guard<std::mutex> lock{mu};
-      order.push_back(r.body);
-      if (order.size() == 10)
-        all->set_value();
-    });
+    c.async_request(post("/echo", std::to_string(i)),
+                    [&, all](http_response r) {
+                      std::lock_guard<std::mutex> lock{mu};
+                      order.push_back(r.body);
+                      if (order.size() == 10)
+                        all->set_value();
+                    });
   await(fut);
   for (int i = 0; i < 10; ++i)
     CHECK(order[static_cast<std::size_t>(i)] == std::to_string(i));
@@ -405,8 +403,7 @@ TEST_CASE("a request is retried at most once", "[client]") {
   CHECK(f.calls == 3);
 }
 
-TEST_CASE("connecting to a closed port fails with connect_failed",
-          "[client]") {
+TEST_CASE("connecting to a closed port fails with connect_failed", "[client]") {
   io_runtime rt{1};
   http_client c{rt, local_url(closed_port())};
   auto r = fetch(c, post("/x", ""));
@@ -415,8 +412,7 @@ TEST_CASE("connecting to a closed port fails with connect_failed",
   CHECK(c.open_connections() == 0);
 }
 
-TEST_CASE("a connect that never completes hits connect_timeout",
-          "[client]") {
+TEST_CASE("a connect that never completes hits connect_timeout", "[client]") {
   // A listener with a full accept queue: Linux drops further SYNs, so the
   // handshake neither completes nor fails.
   int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -475,8 +471,7 @@ TEST_CASE("shutdown cancels in-flight and later requests", "[client]") {
   CHECK(eventually([&] { return f.server->open_connections() == 0; }));
 }
 
-TEST_CASE("destroying the client with requests in flight is safe",
-          "[client]") {
+TEST_CASE("destroying the client with requests in flight is safe", "[client]") {
   fixture f;
   std::atomic<int> cancelled{0};
   auto all = std::make_shared<std::promise<void>>();

@@ -75,7 +75,8 @@ TEST_CASE("server answers and keeps the connection alive", "[server]") {
 TEST_CASE("server answers pipelined requests in order", "[server]") {
   server_fixture f{echo_handler()};
   raw_client c{f.server->port()};
-  c.send("GET /1 HTTP/1.1\r\nHost: t\r\n\r\nGET /2 HTTP/1.1\r\nHost: t\r\n\r\n");
+  c.send(
+    "GET /1 HTTP/1.1\r\nHost: t\r\n\r\nGET /2 HTTP/1.1\r\nHost: t\r\n\r\n");
   REQUIRE(c.read_until("GET /2 "));
   auto first = c.received.find("GET /1 ");
   REQUIRE(first != std::string::npos);
@@ -84,10 +85,11 @@ TEST_CASE("server answers pipelined requests in order", "[server]") {
 
 TEST_CASE("server passes method, target, headers and peer", "[server]") {
   auto seen = std::make_shared<std::promise<server_request>>();
-  server_fixture f{[seen](server_request r, std::shared_ptr<response_writer> w) {
-    w->respond(204, "", "");
-    seen->set_value(std::move(r));
-  }};
+  server_fixture f{
+    [seen](server_request r, std::shared_ptr<response_writer> w) {
+      w->respond(204, "", "");
+      seen->set_value(std::move(r));
+    }};
   raw_client c{f.server->port()};
   c.send("PUT /v1/x?y=2 HTTP/1.1\r\nHost: t\r\nX-Key: abc\r\n"
          "Content-Length: 2\r\n\r\nhi");
@@ -103,13 +105,13 @@ TEST_CASE("server passes method, target, headers and peer", "[server]") {
   CHECK(c.received.rfind("HTTP/1.1 204 No Content\r\n", 0) == 0);
 }
 
-TEST_CASE("malformed request gets 400 and the connection closes",
-          "[server]") {
+TEST_CASE("malformed request gets 400 and the connection closes", "[server]") {
   std::atomic<int> calls{0};
-  server_fixture f{[&calls](server_request, std::shared_ptr<response_writer> w) {
-    ++calls;
-    w->respond(200, "text/plain", "x");
-  }};
+  server_fixture f{
+    [&calls](server_request, std::shared_ptr<response_writer> w) {
+      ++calls;
+      w->respond(200, "text/plain", "x");
+    }};
   raw_client c{f.server->port()};
   c.send("THIS IS NOT HTTP\r\n\r\n");
   REQUIRE(c.read_to_eof());
@@ -267,9 +269,8 @@ TEST_CASE("closed() turns true when the client leaves mid-request",
 }
 
 TEST_CASE("reset() aborts the connection", "[server]") {
-  server_fixture f{[](server_request, std::shared_ptr<response_writer> w) {
-    w->reset();
-  }};
+  server_fixture f{
+    [](server_request, std::shared_ptr<response_writer> w) { w->reset(); }};
   raw_client c{f.server->port()};
   c.send(simple_get);
   // An RST makes recv fail (ECONNRESET) rather than report a clean EOF.
@@ -278,8 +279,7 @@ TEST_CASE("reset() aborts the connection", "[server]") {
   CHECK(c.received.empty());
 }
 
-TEST_CASE("stop() closes open connections and refuses new ones",
-          "[server]") {
+TEST_CASE("stop() closes open connections and refuses new ones", "[server]") {
   server_fixture f{echo_handler()};
   auto port = f.server->port();
   raw_client c{port};
@@ -296,8 +296,8 @@ TEST_CASE("stop() closes open connections and refuses new ones",
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   CHECK(eventually([&] {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    bool refused
-      = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0;
+    bool refused =
+      ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0;
     ::close(fd);
     return refused;
   }));

@@ -111,8 +111,7 @@ TEST_CASE("response heads and chunks are framed exactly", "[wire]") {
            "Retry-After: 3\r\n"
            "\r\n");
   out.clear();
-  wire::append_response_head(out, 200, "text/event-stream", 0, true, false,
-                             {});
+  wire::append_response_head(out, 200, "text/event-stream", 0, true, false, {});
   CHECK(out
         == "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
            "Transfer-Encoding: chunked\r\n\r\n");

@@ -13,7 +13,6 @@
 #include <boost/asio/write.hpp>
 
 #include <catch2/catch.hpp>
-
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -54,8 +53,7 @@ std::pair<std::string, std::string> make_certificate() {
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx,
-                                            NID_subject_alt_name,
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name,
                                             "DNS:localhost,IP:127.0.0.1");
   REQUIRE(ext != nullptr);
   X509_add_ext(x, ext, -1);
@@ -64,8 +62,7 @@ std::pair<std::string, std::string> make_certificate() {
   BIO* cert_bio = BIO_new(BIO_s_mem());
   PEM_write_bio_X509(cert_bio, x);
   BIO* key_bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr,
-                           nullptr);
+  PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr, nullptr);
   X509_free(x);
   EVP_PKEY_free(key);
   return {bio_text(cert_bio), bio_text(key_bio)};
@@ -74,7 +71,7 @@ std::pair<std::string, std::string> make_certificate() {
 /// Serves `connections` TLS connections one after the other on a thread,
 /// answering every request with "hello" until the client closes.
 class tls_server {
-public:
+ public:
   explicit tls_server(int connections)
     : ctx_(asio::ssl::context::tls_server), acceptor_(io_) {
     auto [cert, key] = make_certificate();
@@ -99,7 +96,7 @@ public:
   int requests = 0;
   int handshake_failures = 0;
 
-private:
+ private:
   void serve_one() {
     asio::ssl::stream<tcp::socket> s{io_, ctx_};
     boost::system::error_code ec;
@@ -113,8 +110,8 @@ private:
       return;
     }
     {
-      const char* sni = SSL_get_servername(s.native_handle(),
-                                           TLSEXT_NAMETYPE_host_name);
+      const char* sni =
+        SSL_get_servername(s.native_handle(), TLSEXT_NAMETYPE_host_name);
       std::lock_guard<std::mutex> lock{mu};
       server_names.emplace_back(sni ? sni : "");
     }
@@ -167,8 +164,7 @@ TEST_CASE("https sends SNI and reuses the TLS connection", "[https]") {
   CHECK(srv.server_names[0] == "localhost");
 }
 
-TEST_CASE("https refuses an untrusted certificate when verifying",
-          "[https]") {
+TEST_CASE("https refuses an untrusted certificate when verifying", "[https]") {
   tls_server srv{1};
   auto u = url::parse("https://127.0.0.1:" + std::to_string(srv.port));
   REQUIRE(u);

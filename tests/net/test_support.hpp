@@ -6,26 +6,26 @@
 
 #include "net/http_client.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <arpa/inet.h>
+#include <catch2/catch.hpp>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <cerrno>
 #include <chrono>
 #include <future>
 #include <memory>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string>
 #include <string_view>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <thread>
 #include <unistd.h>
 
 namespace kpsynth::net::test {
 
 /// Waits for `f`; a broken implementation fails the test instead of hanging.
-template <class T>
+template<class T>
 T await(std::future<T>& f,
         std::chrono::milliseconds limit = std::chrono::seconds{20}) {
   REQUIRE(f.wait_for(limit) == std::future_status::ready);
@@ -52,15 +52,15 @@ inline http_request get(std::string target) {
 }
 
 inline url local_url(uint16_t port, std::string_view base = {}) {
-  auto u = url::parse("http://127.0.0.1:" + std::to_string(port)
-                      + std::string{base});
+  auto u =
+    url::parse("http://127.0.0.1:" + std::to_string(port) + std::string{base});
   REQUIRE(u);
   return *u;
 }
 
 /// Polls `pred` (for states only observable by polling, such as
 /// `response_writer::closed`); false if it never became true.
-template <class F>
+template<class F>
 bool eventually(F pred,
                 std::chrono::milliseconds limit = std::chrono::seconds{10}) {
   auto end = std::chrono::steady_clock::now() + limit;
@@ -88,7 +88,7 @@ inline uint16_t closed_port() {
 
 /// Blocking loopback client with a receive timeout, for raw-byte tests.
 class raw_client {
-public:
+ public:
   explicit raw_client(uint16_t port) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(fd_ >= 0);
@@ -150,7 +150,7 @@ public:
   /// errno of the last failed read (ECONNRESET after an RST).
   int last_errno = 0;
 
-private:
+ private:
   bool read_some() {
     char buf[4096];
     auto n = ::recv(fd_, buf, sizeof(buf), 0);

@@ -20,8 +20,8 @@ sim::profile named(std::string_view name) {
 }
 
 /// Steps the engine from boundary to boundary until it is idle.
-std::vector<sim::event> run_until_idle(sim::engine& eng, size_t max_steps
-                                                         = 10'000'000) {
+std::vector<sim::event> run_until_idle(sim::engine& eng,
+                                       size_t max_steps = 10'000'000) {
   std::vector<sim::event> out;
   size_t steps = 0;
   while (std::isfinite(eng.next_event_time()) && steps++ < max_steps)
@@ -310,8 +310,10 @@ TEST_CASE("progress events come every progress_tokens tokens") {
   for (const auto& e : evs)
     seen.emplace_back(e.kind, e.tokens);
   std::vector<std::pair<event_kind, uint32_t>> want = {
-    {event_kind::first_token, 1}, {event_kind::progress, 10},
-    {event_kind::progress, 20},   {event_kind::progress, 30},
+    {event_kind::first_token, 1},
+    {event_kind::progress, 10},
+    {event_kind::progress, 20},
+    {event_kind::progress, 30},
     {event_kind::finished, 35}};
   CHECK(seen == want);
 }
@@ -340,11 +342,10 @@ TEST_CASE("metrics render as vLLM Prometheus text") {
   eng.submit(2, 100, 10, 0);
   eng.advance(0.0);
   auto text = sim::render_prometheus(eng.snapshot(0), "m\"x");
-  for (auto name :
-       {"vllm:num_requests_running", "vllm:num_requests_waiting",
-        "vllm:kv_cache_usage_perc", "vllm:num_preemptions_total",
-        "vllm:generation_tokens_total", "vllm:prompt_tokens_total",
-        "vllm:request_success_total"}) {
+  for (auto name : {"vllm:num_requests_running", "vllm:num_requests_waiting",
+                    "vllm:kv_cache_usage_perc", "vllm:num_preemptions_total",
+                    "vllm:generation_tokens_total", "vllm:prompt_tokens_total",
+                    "vllm:request_success_total"}) {
     INFO(name);
     CHECK(text.find(std::string{"# TYPE "} + name) != std::string::npos);
   }
