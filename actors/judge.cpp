@@ -41,16 +41,25 @@ void pump(self_ptr self) {
       continue;
     auto& item = i->second.item;
     auto stage = "judge:" + st.cfg.name;
-    auto call
-      = t.problem_prompt
-          ? render_call(*st.ctx, "judge_problem", {{"problem", item.problem}},
-                        stage, nullptr)
-          : render_call(*st.ctx, "judge_solution",
-                        {{"problem", item.problem},
-                         {"solution", item.solutions.empty()
-                                        ? std::string{}
-                                        : item.solutions.front().text}},
-                        stage, nullptr);
+    auto call = [&] {
+      switch (t.kind) {
+        case judge_state::prompt::problem:
+          return render_call(*st.ctx, "judge_problem",
+                             {{"problem", item.problem}}, stage, nullptr);
+        case judge_state::prompt::solution:
+          return render_call(*st.ctx, "judge_solution",
+                             {{"problem", item.problem},
+                              {"solution", item.solutions.empty()
+                                             ? std::string{}
+                                             : item.solutions.front().text}},
+                             stage, nullptr);
+        default:
+          return render_call(*st.ctx, "program_judge",
+                             {{"problem", item.problem},
+                              {"program", item.program}},
+                             stage, nullptr);
+      }
+    }();
     if (!call) {
       abstain(i->second, call.error().to_string());
       settle(self, t.job_id);
@@ -59,26 +68,33 @@ void pump(self_ptr self) {
     call->deadline_ms = st.ctx->cfg.models.at(st.cfg.model).request_timeout_ms;
     --st.credits;
     auto job_id = t.job_id;
-    bool problem_prompt = t.problem_prompt;
+    auto kind = t.kind;
     self->request(st.pool, caf::infinite, atom::complete_v, std::move(*call))
       .then(
-        [self, job_id, problem_prompt](llm_reply& reply) {
+        [self, job_id, kind](llm_reply& reply) {
           auto& s = self->state;
           auto j = s.jobs.find(job_id);
           if (j == s.jobs.end())
             return;
           auto& v = j->second.result;
           v.trace.push_back(trace_of("judge:" + s.cfg.name, reply));
-          if (problem_prompt) {
+          if (kind == judge_state::prompt::problem) {
             auto score = core::parse_score(reply.texts.at(0));
             if (score)
               v.problem_score = score->value;
             else
               abstain(j->second, score.error().to_string());
-          } else {
+          } else if (kind == judge_state::prompt::solution) {
             auto ok = core::parse_verdict(reply.texts.at(0));
             if (ok)
               v.solution_ok = *ok;
+            else
+              abstain(j->second, ok.error().to_string());
+          } else {
+            auto ok = core::parse_verdict(reply.texts.at(0), "program_judge");
+            v.program_judged = true;
+            if (ok)
+              v.program_ok = *ok;
             else
               abstain(j->second, ok.error().to_string());
           }
@@ -126,11 +142,15 @@ judge(judge_actor::stateful_pointer<judge_state> self, context_ptr ctx,
       j.result.judge = s.cfg.name;
       j.result.model = s.cfg.model;
       j.result.weight = s.cfg.weight;
+      bool with_program = !item.program.empty();
       j.item = std::move(item);
       j.rp = rp;
+      j.pending = with_program ? 3 : 2;
       s.jobs.emplace(id, std::move(j));
-      s.tasks.push_back({id, true});
-      s.tasks.push_back({id, false});
+      s.tasks.push_back({id, judge_state::prompt::problem});
+      s.tasks.push_back({id, judge_state::prompt::solution});
+      if (with_program)
+        s.tasks.push_back({id, judge_state::prompt::program});
       pump(self);
       return rp;
     },

@@ -14,7 +14,8 @@ namespace kpsynth {
 
 /// State of a JUDGE actor: one per judge model. Each item costs two calls:
 /// the problem score (prompt judge_problem, 0..1) and the solution check
-/// (prompt judge_solution, True/False).
+/// (prompt judge_solution, True/False), plus a third when the item carries
+/// a generated program: does the program match the problem (program_judge)?
 struct judge_state {
   /// One item being judged.
   struct job {
@@ -24,10 +25,13 @@ struct judge_state {
     uint32_t pending = 2;
   };
 
+  /// Which prompt a task asks.
+  enum class prompt : uint8_t { problem, solution, program };
+
   /// One LLM call still to start: the job and which prompt.
   struct task {
     uint64_t job_id;
-    bool problem_prompt;
+    prompt kind;
   };
 
   context_ptr ctx;

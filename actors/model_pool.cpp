@@ -250,12 +250,22 @@ caf::result<Reply> enqueue(self_ptr self, Call call, uint32_t deadline_ms) {
 model_pool_actor::behavior_type
 model_pool(model_pool_actor::stateful_pointer<model_pool_state> self,
            config::model_config cfg, net::io_runtime* io) {
+  auto factory = [io, cfg](model_pool_actor::stateful_pointer<model_pool_state>
+                             pool,
+                           uint32_t i) -> llm_client_actor {
+    return pool->spawn(llm_client, cfg, i, model_pool_actor{pool}, io);
+  };
+  return model_pool_with(self, std::move(cfg), std::move(factory));
+}
+
+model_pool_actor::behavior_type
+model_pool_with(model_pool_actor::stateful_pointer<model_pool_state> self,
+                config::model_config cfg, client_factory make_client) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.rng.seed(static_cast<uint32_t>(std::hash<std::string>{}(st.cfg.name)));
   for (std::size_t i = 0; i < st.cfg.endpoints.size(); ++i) {
-    auto client = self->spawn(llm_client, st.cfg, static_cast<uint32_t>(i),
-                              model_pool_actor{self}, io);
+    auto client = make_client(self, static_cast<uint32_t>(i));
     model_pool_state::endpoint ep;
     ep.client = client;
     ep.url = st.cfg.endpoints[i].url;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <random>
 #include <unordered_map>
 #include <variant>
@@ -57,10 +58,20 @@ struct model_pool_state {
   static inline const char* name = "model_pool";
 };
 
+/// Makes the client actor of endpoint `index`; it must report its capacity
+/// to `pool`. Tests plug in fake endpoints here.
+using client_factory = std::function<llm_client_actor(
+  model_pool_actor::stateful_pointer<model_pool_state> pool, uint32_t index)>;
+
 /// Spawns one llm_client per endpoint of `cfg` (URLs already resolved, e.g.
 /// "sim" replaced by the simulator's address) and routes calls among them.
 model_pool_actor::behavior_type
 model_pool(model_pool_actor::stateful_pointer<model_pool_state> self,
            config::model_config cfg, net::io_runtime* io);
+
+/// Like model_pool, with endpoint clients made by `make_client`.
+model_pool_actor::behavior_type
+model_pool_with(model_pool_actor::stateful_pointer<model_pool_state> self,
+                config::model_config cfg, client_factory make_client);
 
 } // namespace kpsynth

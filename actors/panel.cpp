@@ -14,6 +14,7 @@ void decide(item_record& x, const panel_rule& rule) {
   double weights = 0;
   std::size_t votes = 0;
   std::string veto;
+  std::string program_veto;
   for (auto& v : x.verdicts) {
     if (v.abstained)
       continue;
@@ -22,6 +23,8 @@ void decide(item_record& x, const panel_rule& rule) {
     weights += v.weight;
     if (!v.solution_ok && veto.empty())
       veto = v.judge;
+    if (v.program_judged && !v.program_ok && program_veto.empty())
+      program_veto = v.judge;
   }
   if (votes == 0) {
     x.status = item_status::failed;
@@ -38,6 +41,12 @@ void decide(item_record& x, const panel_rule& rule) {
     x.status = item_status::rejected;
     x.why = {"judge", "solution_veto",
              fmt::format("judge '{}' rejected the solution", veto)};
+  } else if (!program_veto.empty()) {
+    x.status = item_status::rejected;
+    x.why = {"judge", "program_veto",
+             fmt::format("judge '{}' found that the program does not match "
+                         "the problem",
+                         program_veto)};
   } else {
     x.status = item_status::accepted;
   }

@@ -1,14 +1,18 @@
 #include "actors/pipeline.hpp"
 
+#include "actors/decontaminator.hpp"
 #include "actors/extractor.hpp"
 #include "actors/generator.hpp"
 #include "actors/judge.hpp"
 #include "actors/model_pool.hpp"
 #include "actors/panel.hpp"
 #include "actors/planner.hpp"
+#include "actors/programmer.hpp"
+#include "actors/sandbox_worker.hpp"
 #include "actors/seed_source.hpp"
 #include "actors/sink.hpp"
 #include "actors/solver.hpp"
+#include "actors/verifier.hpp"
 #include "net/io_runtime.hpp"
 #include "protocols/records.hpp"
 
@@ -34,6 +38,74 @@ spawn_judges(caf::actor_system& sys, const context_ptr& ctx, pipeline& p,
   }
   return result;
 }
+
+namespace {
+
+/// Builds the benchmark index and the dedup index (seeded with the seed
+/// problems and what earlier runs accepted).
+result<std::pair<std::shared_ptr<const quality::decontaminator>,
+                 std::shared_ptr<quality::dedup_index>>>
+make_decontam(const config::kpsynth_config& cfg,
+              const std::vector<std::pair<std::string, std::string>>& done) {
+  auto& dc = cfg.decontam;
+  auto sources = quality::bundled_benchmark_sources(dc.benchmarks);
+  if (!sources)
+    return sources.error();
+  quality::decontam_config qc;
+  qc.ngram_n = dc.ngram_n;
+  qc.ngram_overlap = dc.ngram_overlap;
+  qc.minhash.threshold = dc.minhash_threshold;
+  auto index = quality::decontaminator::build(*sources, qc);
+  if (!index)
+    return index.error();
+  spdlog::info("decontamination against {} benchmark problems from {}",
+               index->size(), dc.benchmarks.string());
+  std::shared_ptr<quality::dedup_index> dedup;
+  if (dc.dedup) {
+    quality::minhash_params mp;
+    mp.threshold = dc.minhash_threshold;
+    auto d = quality::dedup_index::create(mp);
+    if (!d)
+      return d.error();
+    auto reader = seed_reader::open(cfg.run.seeds);
+    if (!reader)
+      return reader.error();
+    while (auto next = reader->next())
+      if (*next)
+        d->insert_if_new("seed:" + (*next)->id, (*next)->problem);
+    for (auto& [id, problem] : done)
+      d->insert_if_new(id, problem);
+    dedup = std::make_shared<quality::dedup_index>(std::move(*d));
+  }
+  return std::pair{
+    std::shared_ptr<const quality::decontaminator>{
+      std::make_shared<quality::decontaminator>(std::move(*index))},
+    std::move(dedup)};
+}
+
+/// Starts the sandbox workers; none (with a warning) when no sandbox works
+/// here, e.g. python3 is missing: program verification is then off.
+std::vector<sandbox_worker_actor>
+make_sandbox_workers(caf::actor_system& sys, const config::verify_config& v) {
+  quality::sandbox_options opts;
+  opts.python = v.python;
+  opts.cpu_seconds = v.cpu_seconds;
+  opts.wall_seconds = v.wall_seconds;
+  opts.memory_bytes = static_cast<std::size_t>(v.memory_mb) << 20;
+  auto box = quality::sandbox::create(opts);
+  std::vector<sandbox_worker_actor> result;
+  if (!box) {
+    spdlog::warn("{}", box.error().to_string());
+    return result;
+  }
+  spdlog::info("program verification: {} sandbox worker(s), backend {}",
+               v.workers, box->backend());
+  for (uint32_t i = 0; i < v.workers; ++i)
+    result.push_back(sys.spawn<caf::detached>(sandbox_worker, *box));
+  return result;
+}
+
+} // namespace
 
 result<pipeline> spawn_pipeline(caf::actor_system& sys, context_ptr ctx,
                                 net::io_runtime& io) {
@@ -62,6 +134,7 @@ result<pipeline> spawn_pipeline(caf::actor_system& sys, context_ptr ctx,
   p.resumed_items = items->ids.size();
   p.resumed_seeds = seeds->ids.size();
   pipeline_status counters;
+  std::vector<std::pair<std::string, std::string>> done_problems;
   if (p.resumed_items > 0) {
     // Recount the outcomes so that the summary covers the whole job.
     std::ifstream in{dir / "items.jsonl"};
@@ -71,8 +144,10 @@ result<pipeline> spawn_pipeline(caf::actor_system& sys, context_ptr ctx,
       auto x = parse_item_line(line, fmt::format("items.jsonl:{}", ++n));
       if (!x)
         continue;
-      if (x->status == item_status::accepted)
+      if (x->status == item_status::accepted) {
         ++counters.accepted;
+        done_problems.emplace_back(x->id, x->problem);
+      }
       else if (x->status == item_status::rejected)
         ++counters.rejected;
       else
@@ -84,15 +159,37 @@ result<pipeline> spawn_pipeline(caf::actor_system& sys, context_ptr ctx,
   auto reader = seed_reader::open(cfg.run.seeds);
   if (!reader)
     return reader.error();
+  // Spawned from the sink upstream, so that each stage knows its consumer:
+  // generator -> decontam -> solver -> programmer -> verifier -> panel.
   p.sink = sys.spawn(sink, ctx, items->ids, seeds->ids, counters);
   p.judges = spawn_judges(sys, ctx, p, cfg.panel);
   p.panel = sys.spawn(panel, ctx, p.judges,
                       consumer_actor<item_record>{p.sink});
+  auto next = consumer_actor<item_record>{p.panel};
+  if (auto prog = cfg.stages.find("program"); prog != cfg.stages.end()) {
+    p.sandbox_workers = make_sandbox_workers(sys, cfg.verify);
+    if (!p.sandbox_workers.empty()) {
+      p.verifier = sys.spawn(verifier, ctx, p.sandbox_workers, next);
+      next = consumer_actor<item_record>{p.verifier};
+      p.programmer = sys.spawn(programmer, ctx,
+                               p.pools.at(prog->second.model), next);
+      next = consumer_actor<item_record>{p.programmer};
+    }
+  }
   p.solver = sys.spawn(solver, ctx, p.pools.at(cfg.stages.at("solve").model),
-                       consumer_actor<item_record>{p.panel});
+                       next);
+  next = consumer_actor<item_record>{p.solver};
+  if (cfg.decontam.enabled) {
+    auto dc = make_decontam(cfg, done_problems);
+    if (!dc)
+      return dc.error();
+    p.decontam = sys.spawn(decontaminator, ctx, std::move(dc->first),
+                           std::move(dc->second), next);
+    next = consumer_actor<item_record>{p.decontam};
+  }
   p.generator
     = sys.spawn(generator, ctx, p.pools.at(cfg.stages.at("generate").model),
-                consumer_actor<item_record>{p.solver});
+                next);
   p.planner = sys.spawn(planner, ctx, consumer_actor<item_record>{p.generator},
                         std::move(items->ids));
   p.extractor

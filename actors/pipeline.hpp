@@ -27,7 +27,11 @@ struct pipeline {
   std::vector<panel_member> judges;
   planner_actor planner;
   item_stage_actor generator;
+  item_stage_actor decontam;   ///< Invalid when decontam.enabled = false.
   item_stage_actor solver;
+  item_stage_actor programmer; ///< Invalid without [stages.program].
+  item_stage_actor verifier;   ///< Invalid without [stages.program].
+  std::vector<sandbox_worker_actor> sandbox_workers;
   extractor_actor extractor;
   seed_source_actor source;
   /// What earlier runs already wrote (resume).

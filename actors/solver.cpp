@@ -2,12 +2,43 @@
 
 #include "actors/item_stage_behavior.hpp"
 #include "core/llm_output.hpp"
+#include "text/grouping.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 
 #include <fmt/format.h>
 
 namespace kpsynth {
+
+void apply_consensus(item_record& x, const config::consensus_config& cfg,
+                     uint32_t samples) {
+  if (x.status != item_status::in_flight || x.solutions.empty())
+    return;
+  std::vector<std::string> answers;
+  for (auto& s : x.solutions)
+    answers.push_back(s.answer);
+  text::equiv_options opts;
+  opts.budget = std::chrono::microseconds{
+    static_cast<int64_t>(cfg.budget_ms * 1000)};
+  auto groups = text::group_answers(answers, opts);
+  auto* top = groups.majority();
+  if (top == nullptr || top->members.empty()) {
+    x.status = item_status::failed;
+    x.why = {"solve", "no_answer", "no solution states a final answer"};
+    return;
+  }
+  x.consensus_answer = top->representative;
+  x.consensus_share = groups.majority_share;
+  // The first solution is the one the judges read: make it a majority one.
+  std::swap(x.solutions.front(), x.solutions.at(top->members.front()));
+  if (samples > 1 && x.consensus_share < cfg.min_share) {
+    x.status = item_status::rejected;
+    x.why = {"solve", "no_consensus",
+             fmt::format("only {:.0f}% of {} solutions agree on '{}'",
+                         100 * x.consensus_share, x.solutions.size(),
+                         x.consensus_answer)};
+  }
+}
 
 item_stage_actor::behavior_type
 solver(item_stage_actor::stateful_pointer<solver_state> self, context_ptr ctx,
@@ -51,6 +82,8 @@ solver(item_stage_actor::stateful_pointer<solver_state> self, context_ptr ctx,
         solution{std::move(parsed->text), std::move(parsed->answer),
                  self->state.ctx->cfg.stages.at("solve").model});
     }
+    auto& c = *self->state.ctx;
+    apply_consensus(x, c.cfg.consensus, c.cfg.stages.at("solve").samples);
     if (x.solutions.empty())
       mark_failed(x, "solve",
                   error_info{ec::bad_output,

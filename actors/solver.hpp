@@ -16,6 +16,13 @@ struct solver_state {
   static inline const char* name = "solver";
 };
 
+/// Consensus voting (KPDDS): groups the solutions' final answers by
+/// symbolic equivalence, puts a solution with the majority answer first and
+/// records the majority's share. With several samples, a share below
+/// `min_share` rejects the item. Exposed for tests.
+void apply_consensus(item_record& x, const config::consensus_config& cfg,
+                     uint32_t samples);
+
 item_stage_actor::behavior_type
 solver(item_stage_actor::stateful_pointer<solver_state> self, context_ptr ctx,
        model_pool_actor pool, consumer_actor<item_record> downstream);

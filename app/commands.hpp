@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace kpsynth::net {
 class io_runtime;
@@ -36,8 +37,17 @@ struct sim_command_options {
 };
 int sim_command(const sim_command_options& opts);
 
-/// Starts the simulator described by `cfg` on `io`.
+/// Server quirks that `kpsynth sim` can emulate but a job's [simulator]
+/// table has no key for.
+struct sim_quirks {
+  bool refuse_n = false; ///< Answer n > 1 with HTTP 500, like llama.cpp.
+  bool metrics = true;   ///< Export /metrics.
+};
+
+/// Starts the simulator described by `cfg` on `io`. Errors in the settings
+/// name `config_file` (when given) and the key.
 result<std::unique_ptr<sim::server>>
-start_simulator(net::io_runtime& io, const config::simulator_config& cfg);
+start_simulator(net::io_runtime& io, const config::simulator_config& cfg,
+                sim_quirks quirks = {}, std::string_view config_file = {});
 
 } // namespace kpsynth::app

@@ -101,7 +101,7 @@ int run_command(const std::string& config_file, bool quiet) {
                     config_file);
       return 2;
     }
-    auto srv = start_simulator(io, cfg->simulator);
+    auto srv = start_simulator(io, cfg->simulator, {}, config_file);
     if (!srv) {
       spdlog::error("{}", srv.error().to_string());
       return 2;
@@ -199,6 +199,11 @@ int run_command(const std::string& config_file, bool quiet) {
       self->send_exit(j.handle, caf::exit_reason::user_shutdown);
     self->send_exit(p->panel, caf::exit_reason::user_shutdown);
     self->send_exit(p->solver, caf::exit_reason::user_shutdown);
+    for (auto h : {p->decontam, p->programmer, p->verifier})
+      if (h)
+        self->send_exit(h, caf::exit_reason::user_shutdown);
+    for (auto& w : p->sandbox_workers)
+      self->send_exit(w, caf::exit_reason::user_shutdown);
     self->send_exit(p->generator, caf::exit_reason::user_shutdown);
     self->send_exit(p->planner, caf::exit_reason::user_shutdown);
     self->send_exit(p->extractor, caf::exit_reason::user_shutdown);

@@ -35,7 +35,8 @@ int sim_command(const sim_command_options& opts) {
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   net::io_runtime io{2};
-  auto srv = start_simulator(io, sc);
+  auto srv = start_simulator(io, sc, sim_quirks{opts.refuse_n, !opts.no_metrics},
+                             opts.config_file);
   if (!srv) {
     spdlog::error("{}", srv.error().to_string());
     return 2;

@@ -92,9 +92,9 @@ int main(int argc, char** argv) {
   }
   for (auto& w : workers)
     w.join();
-  double seconds = std::chrono::duration<double>(
-                     std::chrono::steady_clock::now() - start)
-                     .count();
+  double seconds =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
   std::vector<double> all;
   for (auto& v : per_thread)
     all.insert(all.end(), v.begin(), v.end());

@@ -141,9 +141,15 @@ int main(int argc, char** argv) {
   std::printf("  completed  %zu requests, %.0f requests/s, errors %llu\n", n,
               static_cast<double>(n) / wall,
               static_cast<unsigned long long>(d.errors));
-  std::printf("  latency    p50 %.3f ms, p99 %.3f ms\n",
+  double sum = 0;
+  for (double x : d.latencies_ms)
+    sum += x;
+  auto mean = d.latencies_ms.empty()
+                ? 0.0
+                : sum / static_cast<double>(d.latencies_ms.size());
+  std::printf("  latency    p50 %.3f ms, p99 %.3f ms, mean %.3f ms\n",
               percentile(d.latencies_ms, 0.50),
-              percentile(d.latencies_ms, 0.99));
+              percentile(d.latencies_ms, 0.99), mean);
   std::printf("  cpu        %.1f us/request (process, client + server)\n",
               n ? cpu * 1e6 / static_cast<double>(n) : 0.0);
   return d.errors == 0 ? 0 : 1;

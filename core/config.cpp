@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <optional>
@@ -261,11 +262,27 @@ void read_simulator(table_reader& r, simulator_config& s) {
   });
 }
 
-/// Cross-field checks that the per-key conversion cannot do.
-std::optional<problem> validate(const kpsynth_config& c, std::string_view f) {
+/// The line of `key` (a path such as "panel[0].weight") or, when the file
+/// does not spell it, of its closest enclosing table; 0 when none exists.
+uint32_t line_of(const toml::table& root, std::string_view key) {
+  while (!key.empty()) {
+    if (auto node = root.at_path(key); node && node.node()->source().begin)
+      return node.node()->source().begin.line;
+    auto cut = key.find_last_of(".[");
+    key = key.substr(0, cut == std::string_view::npos ? 0 : cut);
+  }
+  return 0;
+}
+
+/// Cross-field checks that the per-key conversion cannot do. Errors point at
+/// the line of the offending key, as the per-key errors do.
+std::optional<problem> validate(const kpsynth_config& c,
+                                const toml::table& root, std::string_view f) {
   auto bad = [&](std::string key, std::string msg) {
+    auto line = line_of(root, key);
     return problem{"invalid_config", std::move(msg),
-                   fmt::format("{}: {}", f, key)};
+                   line > 0 ? fmt::format("{}:{}: {}", f, line, key)
+                            : fmt::format("{}: {}", f, key)};
   };
   if (c.run.seeds.empty())
     return bad("run.seeds", "no seed file given");
@@ -281,6 +298,8 @@ std::optional<problem> validate(const kpsynth_config& c, std::string_view f) {
     auto i = c.stages.find(stage);
     if (i == c.stages.end())
       return bad(fmt::format("stages.{}", stage), "stage is not configured");
+    if (i->second.model.empty())
+      return bad(fmt::format("stages.{}", stage), "the stage names no model");
     if (!c.models.count(i->second.model))
       return bad(fmt::format("stages.{}.model", stage),
                  fmt::format("unknown model '{}'", i->second.model));
@@ -290,14 +309,38 @@ std::optional<problem> validate(const kpsynth_config& c, std::string_view f) {
   if (c.panel.empty())
     return bad("panel", "the judge panel needs at least one judge");
   for (size_t i = 0; i < c.panel.size(); ++i) {
+    if (c.panel[i].model.empty())
+      return bad(fmt::format("panel[{}]", i), "the judge names no model");
     if (!c.models.count(c.panel[i].model))
       return bad(fmt::format("panel[{}].model", i),
                  fmt::format("unknown model '{}'", c.panel[i].model));
-    if (c.panel[i].weight <= 0)
-      return bad(fmt::format("panel[{}].weight", i), "must be positive");
+    // Written so that NaN fails too: TOML can spell nan and inf.
+    if (!(c.panel[i].weight > 0 && std::isfinite(c.panel[i].weight)))
+      return bad(fmt::format("panel[{}].weight", i),
+                 "must be a positive finite number");
   }
-  if (c.run.accept_threshold < 0 || c.run.accept_threshold > 1)
+  if (!(c.run.accept_threshold >= 0 && c.run.accept_threshold <= 1))
     return bad("run.accept_threshold", "must be within 0..1");
+  if (auto i = c.stages.find("program"); i != c.stages.end()) {
+    if (!c.models.count(i->second.model))
+      return bad("stages.program.model",
+                 fmt::format("unknown model '{}'", i->second.model));
+  }
+  for (auto& [name, s] : c.stages)
+    if (name != "extract" && name != "generate" && name != "solve"
+        && name != "program")
+      return bad("stages." + name,
+                 "unknown stage (known: extract, generate, solve, program)");
+  if (c.decontam.enabled && c.decontam.benchmarks.empty())
+    return bad("decontam.benchmarks",
+               "name the benchmark directory (e.g. data/bench) or set "
+               "decontam.enabled = false");
+  if (c.decontam.minhash_threshold <= 0 || c.decontam.minhash_threshold > 1)
+    return bad("decontam.minhash_threshold", "must be within (0, 1]");
+  if (c.consensus.min_share < 0 || c.consensus.min_share > 1)
+    return bad("consensus.min_share", "must be within 0..1");
+  if (c.verify.workers < 1)
+    return bad("verify.workers", "must be at least 1");
   return std::nullopt;
 }
 
@@ -355,6 +398,27 @@ result<kpsynth_config> parse(std::string_view text, std::string_view name,
         j.name = j.model;
       c.panel.push_back(std::move(j));
     });
+    root.table("decontam", [&](table_reader& r) {
+      auto& d = c.decontam;
+      r.read("enabled", d.enabled);
+      r.read("benchmarks", d.benchmarks);
+      r.read("dedup", d.dedup);
+      r.read("ngram_n", d.ngram_n);
+      r.read("ngram_overlap", d.ngram_overlap);
+      r.read("minhash_threshold", d.minhash_threshold);
+    });
+    root.table("verify", [&](table_reader& r) {
+      auto& v = c.verify;
+      r.read("python", v.python);
+      r.read("cpu_seconds", v.cpu_seconds);
+      r.read("wall_seconds", v.wall_seconds);
+      r.read("memory_mb", v.memory_mb);
+      r.read("workers", v.workers);
+    });
+    root.table("consensus", [&](table_reader& r) {
+      r.read("min_share", c.consensus.min_share);
+      r.read("budget_ms", c.consensus.budget_ms);
+    });
     root.table("caf", [&](table_reader& r) {
       for (auto& [key, node] : r.raw()) {
         r.mark_known(key.str());
@@ -371,10 +435,11 @@ result<kpsynth_config> parse(std::string_view text, std::string_view name,
   }
   if (err)
     return *err;
-  for (auto* p : {&c.run.seeds, &c.run.output_dir, &c.run.prompts})
+  for (auto* p : {&c.run.seeds, &c.run.output_dir, &c.run.prompts,
+                 &c.decontam.benchmarks})
     if (!p->empty() && p->is_relative())
       *p = (base / *p).lexically_normal();
-  if (auto p = validate(c, name))
+  if (auto p = validate(c, parsed, name))
     return *p;
   return c;
 }

@@ -88,6 +88,38 @@ struct simulator_config {
   double loading_seconds = 0; ///< /health answers 503 this long at start.
 };
 
+/// Decontamination against benchmarks and dedup of generated problems.
+struct decontam_config {
+  bool enabled = true;
+  /// Directory of benchmark test sets (the bundled data/bench layout).
+  /// Required while enabled.
+  std::filesystem::path benchmarks;
+  /// Drop generated problems that nearly copy a seed or an earlier problem.
+  bool dedup = true;
+  uint32_t ngram_n = 13;
+  double ngram_overlap = 0.5;
+  double minhash_threshold = 0.7;
+};
+
+/// Program-assisted verification: on when [stages.program] exists.
+struct verify_config {
+  std::string python = "python3";
+  double cpu_seconds = 5;
+  double wall_seconds = 10;
+  uint64_t memory_mb = 512;
+  /// Sandbox runs at once (each on its own thread).
+  uint32_t workers = 2;
+};
+
+/// Consensus voting over several solutions (KPDDS); used when
+/// stages.solve.samples > 1.
+struct consensus_config {
+  /// Share of solutions that must agree with the majority answer.
+  double min_share = 0.5;
+  /// Per-comparison time budget of the equivalence checker.
+  double budget_ms = 100;
+};
+
 /// Whole-run settings.
 struct run_config {
   std::filesystem::path seeds;
@@ -112,6 +144,9 @@ struct kpsynth_config {
   std::map<std::string, model_config> models;
   std::map<std::string, stage_config> stages; ///< extract, generate, solve.
   std::vector<judge_config> panel;
+  decontam_config decontam;
+  verify_config verify;
+  consensus_config consensus;
   /// Options forwarded to CAF's actor_system_config, e.g.
   /// "scheduler.max-threads" = 2.
   std::map<std::string, int64_t> caf_int;

@@ -1,13 +1,11 @@
-// The HTTP/1.1 server: accept loop, one keep-alive session per connection on
-// its own strand, Beast's request parser fed by hand (so that the same read
-// that waits for the next request also notices a vanished peer while a
-// handler is pending), responses framed by net/http_wire. The only server
-// translation unit that includes Beast.
-
-#include "net/http_server.hpp"
+// The sessions of http_server: one keep-alive connection each, on its own
+// strand, Beast's request parser fed by hand (so that the same read that
+// waits for the next request also notices a vanished peer while a handler is
+// pending), responses framed by net/http_wire. The only server translation
+// unit that includes Beast; the listener is in server_core.cpp.
 
 #include "net/http_wire.hpp"
-#include "net/io_runtime.hpp"
+#include "net/server_internal.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -20,11 +18,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <atomic>
-#include <mutex>
 #include <optional>
-#include <stdexcept>
-#include <thread>
-#include <unordered_map>
 
 namespace kpsynth::net {
 
@@ -35,9 +29,6 @@ using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
 namespace {
-
-using strand_type = asio::strand<asio::io_context::executor_type>;
-using socket_type = tcp::socket::rebind_executor<strand_type>::other;
 
 constexpr std::size_t read_size = 16 * 1024;
 constexpr std::uint64_t body_limit = 16 * 1024 * 1024;
@@ -50,29 +41,6 @@ constexpr std::chrono::seconds linger_time{1};
 
 namespace server_detail {
 
-class session;
-
-/// The listener and the session registry. Sessions keep it alive.
-struct server_core : std::enable_shared_from_this<server_core> {
-  server_core(io_runtime& r, request_handler h)
-    : rt(r), acceptor(asio::make_strand(r.context())), handler(std::move(h)) {}
-
-  void accept();
-  void invoke(server_request req, std::shared_ptr<response_writer> w);
-  void session_closed(uint64_t id);
-
-  io_runtime& rt;
-  tcp::acceptor acceptor;
-  request_handler handler;
-  uint16_t port = 0;
-  std::atomic<bool> stopped{false};
-  std::atomic<int> handlers_running{0};
-  std::atomic<std::size_t> open{0};
-  std::mutex mu;
-  std::unordered_map<uint64_t, std::weak_ptr<session>> sessions;
-  uint64_t next_id = 0;
-};
-
 /// One accepted connection. Everything runs on the socket's strand.
 class session : public std::enable_shared_from_this<session> {
  public:
@@ -81,6 +49,12 @@ class session : public std::enable_shared_from_this<session> {
 
   void start();
   void close_now();
+
+  /// Starts serving from any thread (the accept runs on another strand).
+  void post_start() {
+    asio::post(sock_.get_executor(),
+               [self = shared_from_this()] { self->start(); });
+  }
 
   /// Closes the connection from any thread.
   void post_close() {
@@ -511,126 +485,18 @@ void session::close_now() {
   srv_->session_closed(id_);
 }
 
+std::shared_ptr<session> make_session(std::shared_ptr<server_core> srv,
+                                      socket_type sock, uint64_t id) {
+  return std::make_shared<session>(std::move(srv), std::move(sock), id);
+}
+
+void start_session(const std::shared_ptr<session>& s) {
+  s->post_start();
+}
+
+void close_session(const std::shared_ptr<session>& s) {
+  s->post_close();
+}
+
 } // namespace server_detail
-
-using server_detail::server_core;
-using server_detail::session;
-
-struct http_server::impl : server_core {
-  using server_core::server_core;
-};
-
-void server_core::accept() {
-  acceptor.async_accept(
-    asio::make_strand(rt.context()),
-    [self = shared_from_this()](const error_code& ec, socket_type sock) {
-      if (!self->acceptor.is_open())
-        return;
-      if (!ec) {
-        std::shared_ptr<session> s;
-        {
-          // Under the lock that stop() takes, so that no session slips in
-          // after stop() collected the ones to close.
-          std::lock_guard<std::mutex> lock{self->mu};
-          if (self->stopped.load())
-            return;
-          auto id = ++self->next_id;
-          s = std::make_shared<session>(self, std::move(sock), id);
-          self->sessions.emplace(id, s);
-          self->open.fetch_add(1);
-        }
-        s->start();
-      }
-      // Errors such as EMFILE are transient: keep accepting.
-      self->accept();
-    });
-}
-
-void server_core::invoke(server_request req,
-                         std::shared_ptr<response_writer> w) {
-  handlers_running.fetch_add(1);
-  if (!stopped.load()) {
-    try {
-      handler(std::move(req), w);
-    } catch (...) {
-      // Ignored if the handler already answered.
-      w->respond(500, "application/json",
-                 R"({"error":{"message":"request handler failed",)"
-                 R"("type":"server_error"}})");
-    }
-  }
-  handlers_running.fetch_sub(1);
-}
-
-void server_core::session_closed(uint64_t id) {
-  std::lock_guard<std::mutex> lock{mu};
-  if (sessions.erase(id) > 0)
-    open.fetch_sub(1);
-}
-
-http_server::http_server(io_runtime& rt, std::string address, uint16_t port,
-                         request_handler handler)
-  : impl_(std::make_shared<impl>(rt, std::move(handler))) {
-  error_code ec;
-  auto addr = asio::ip::make_address(address, ec);
-  auto fail = [&](std::string_view what) {
-    throw std::runtime_error("http_server: " + std::string{what} + " " + address
-                             + ":" + std::to_string(port) + ": "
-                             + ec.message());
-  };
-  if (ec)
-    fail("invalid listen address");
-  tcp::endpoint ep{addr, port};
-  auto& a = impl_->acceptor;
-  if (a.open(ep.protocol(), ec); ec)
-    fail("cannot open socket for");
-  a.set_option(asio::socket_base::reuse_address(true), ec);
-  if (a.bind(ep, ec); ec)
-    fail("cannot bind");
-  if (a.listen(asio::socket_base::max_listen_connections, ec); ec)
-    fail("cannot listen on");
-  impl_->port = a.local_endpoint(ec).port();
-  // The first accept is initiated on the acceptor's strand (notes 1.8).
-  asio::post(a.get_executor(), [s = impl_] { s->accept(); });
-}
-
-http_server::~http_server() {
-  stop();
-}
-
-uint16_t http_server::port() const {
-  return impl_->port;
-}
-
-void http_server::stop() {
-  auto& s = *impl_;
-  std::vector<std::shared_ptr<session>> live;
-  bool first = false;
-  {
-    std::lock_guard<std::mutex> lock{s.mu};
-    first = !s.stopped.exchange(true);
-    if (first)
-      for (auto& [id, w] : s.sessions)
-        if (auto p = w.lock())
-          live.push_back(std::move(p));
-  }
-  if (first) {
-    asio::post(s.acceptor.get_executor(), [self = impl_] {
-      error_code ec;
-      self->acceptor.close(ec);
-    });
-    for (auto& p : live)
-      p->post_close();
-  }
-  // After stop() returns, the handler is never entered again; wait for calls
-  // already inside it unless we are one of them.
-  if (!s.rt.running_in_this_thread())
-    while (s.handlers_running.load() > 0)
-      std::this_thread::yield();
-}
-
-std::size_t http_server::open_connections() const {
-  return impl_->open.load();
-}
-
 } // namespace kpsynth::net

@@ -110,6 +110,12 @@ using planner_actor = consumer_actor<kp_list>::extend_with<producer_actor>;
 using item_stage_actor = consumer_actor<item_record>::extend_with<
   producer_actor>::extend_with<credit_listener_actor>;
 
+/// The SANDBOX WORKER actor interface: runs one generated program in the
+/// sandbox. Workers are detached actors (own thread), since a run blocks.
+using sandbox_worker_actor = caf::typed_actor<
+  // Runs a Python program and reports what it printed.
+  caf::replies_to<atom::run, std::string>::with<program_run>>;
+
 /// The JUDGE actor interface: one per judge model.
 using judge_actor = caf::typed_actor<
   // Scores the problem and checks the solutions of an item.

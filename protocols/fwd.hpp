@@ -50,6 +50,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(kpsynth, caf::first_custom_type_id)
   KPSYNTH_ADD_TYPE_ID((kpsynth::embed_call))
   KPSYNTH_ADD_TYPE_ID((kpsynth::embed_reply))
   KPSYNTH_ADD_TYPE_ID((kpsynth::http_outcome))
+  KPSYNTH_ADD_TYPE_ID((kpsynth::program_run))
 
   // -- status and control -----------------------------------------------------
   KPSYNTH_ADD_TYPE_ID((kpsynth::endpoint_status))
@@ -77,6 +78,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(kpsynth, caf::first_custom_type_id)
   KPSYNTH_ADD_ATOM(retry, "retry")
   KPSYNTH_ADD_ATOM(flush, "flush")
   KPSYNTH_ADD_ATOM(outcome, "outcome")
+  KPSYNTH_ADD_ATOM(run, "run")
 
 CAF_END_TYPE_ID_BLOCK(kpsynth)
 

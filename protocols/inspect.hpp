@@ -60,15 +60,16 @@ typename Inspector::result_type inspect(Inspector& f, solution& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, verdict& x) {
   return f(caf::meta::type_name("kpsynth.verdict"), x.judge, x.model,
-           x.weight, x.problem_score, x.solution_ok, x.abstained, x.note,
-           x.trace);
+           x.weight, x.problem_score, x.solution_ok, x.program_ok,
+           x.program_judged, x.abstained, x.note, x.trace);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, item_record& x) {
   return f(caf::meta::type_name("kpsynth.item_record"), x.id, x.origin,
            x.problem, x.level, x.solutions, x.verdicts, x.problem_score,
-           x.status, x.why, x.trace);
+           x.consensus_answer, x.consensus_share, x.program, x.program_output,
+           x.program_agrees, x.status, x.why, x.trace);
 }
 
 template <class Inspector>
@@ -98,6 +99,12 @@ typename Inspector::result_type inspect(Inspector& f, embed_call& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, embed_reply& x) {
   return f(caf::meta::type_name("kpsynth.embed_reply"), x.vectors, x.usage);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, program_run& x) {
+  return f(caf::meta::type_name("kpsynth.program_run"), x.outcome, x.output,
+           x.detail, x.wall_seconds);
 }
 
 template <class Inspector>

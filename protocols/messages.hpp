@@ -107,6 +107,8 @@ struct verdict {
   double weight = 1;          ///< Weight in the panel's problem score.
   double problem_score = 0;   ///< 0..1, from the problem-judging prompt.
   bool solution_ok = false;   ///< From the solution-judging prompt.
+  bool program_ok = true;     ///< Program matches the problem (if asked).
+  bool program_judged = false; ///< The program check was asked.
   bool abstained = false;     ///< Timed out or unparseable: no vote.
   std::string note;           ///< Why it abstained, if it did.
   std::vector<step_trace> trace; ///< The judge's LLM calls.
@@ -129,6 +131,15 @@ struct item_record {
   std::vector<solution> solutions;
   std::vector<verdict> verdicts;
   double problem_score = 0; ///< Weighted panel score.
+  /// Consensus voting (KPDDS): the majority answer among the solutions and
+  /// the share of solutions that agree with it (symbolic equivalence).
+  std::string consensus_answer;
+  double consensus_share = 0;
+  /// Program-assisted verification: the generated program, its output, and
+  /// whether that output agrees with the consensus answer.
+  std::string program;
+  std::string program_output;
+  bool program_agrees = false;
   item_status status = item_status::in_flight;
   failure why; ///< Reason for rejection or failure.
   std::vector<step_trace> trace;
@@ -218,6 +229,14 @@ struct pipeline_status {
 } // namespace kpsynth
 
 namespace kpsynth {
+
+/// What running a generated program in the sandbox produced.
+struct program_run {
+  std::string outcome; ///< "ok", "timeout", "memory_limit", ...
+  std::string output;  ///< Its standard output.
+  std::string detail;  ///< Why it failed, if it did.
+  double wall_seconds = 0;
+};
 
 /// What the io thread hands back to a client actor after one HTTP exchange.
 /// Parsing happens in the actor (one simdjson parser per actor), never on the

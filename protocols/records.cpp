@@ -71,6 +71,19 @@ std::string to_json(const item_record& x) {
   }
   w.key("difficulty").string(to_string(x.level));
   w.key("problem_score").number(x.problem_score);
+  if (!x.consensus_answer.empty()) {
+    w.key("consensus").begin_object();
+    w.key("answer").string(x.consensus_answer);
+    w.key("share").number(x.consensus_share);
+    w.end_object();
+  }
+  if (!x.program.empty()) {
+    w.key("program").begin_object();
+    w.key("source").string(x.program);
+    w.key("output").string(x.program_output);
+    w.key("agrees").boolean(x.program_agrees);
+    w.end_object();
+  }
   if (x.status == item_status::rejected || x.status == item_status::failed) {
     w.key("why");
     write_failure(w, x.why);
@@ -104,6 +117,8 @@ std::string to_json(const item_record& x) {
     } else {
       w.key("problem_score").number(v.problem_score);
       w.key("solution_ok").boolean(v.solution_ok);
+      if (v.program_judged)
+        w.key("program_ok").boolean(v.program_ok);
     }
     w.end_object();
   }

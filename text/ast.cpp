@@ -6,18 +6,18 @@ namespace kpsynth::text {
 
 bool is_scalar_kind(node_kind kind) {
   switch (kind) {
-    case node_kind::relation:
-    case node_kind::interval:
-    case node_kind::tuple:
-    case node_kind::set:
-    case node_kind::union_of:
-    case node_kind::list:
-    case node_kind::matrix:
-    case node_kind::empty_set:
-    case node_kind::text:
-      return false;
-    default:
-      return true;
+  case node_kind::relation:
+  case node_kind::interval:
+  case node_kind::tuple:
+  case node_kind::set:
+  case node_kind::union_of:
+  case node_kind::list:
+  case node_kind::matrix:
+  case node_kind::empty_set:
+  case node_kind::text:
+    return false;
+  default:
+    return true;
   }
 }
 
@@ -68,36 +68,66 @@ namespace {
 
 std::string_view kind_name(node_kind kind) {
   switch (kind) {
-    case node_kind::number: return "num";
-    case node_kind::symbol: return "sym";
-    case node_kind::pi: return "pi";
-    case node_kind::euler: return "e";
-    case node_kind::imaginary: return "i";
-    case node_kind::infinity: return "inf";
-    case node_kind::literal: return "lit";
-    case node_kind::add: return "add";
-    case node_kind::neg: return "neg";
-    case node_kind::mul: return "mul";
-    case node_kind::div: return "div";
-    case node_kind::pow: return "pow";
-    case node_kind::plus_minus: return "pm";
-    case node_kind::minus_plus: return "mp";
-    case node_kind::func: return "func";
-    case node_kind::root: return "root";
-    case node_kind::log_base: return "log";
-    case node_kind::factorial: return "fact";
-    case node_kind::binom: return "binom";
-    case node_kind::abs: return "abs";
-    case node_kind::percent: return "pct";
-    case node_kind::relation: return "rel";
-    case node_kind::interval: return "interval";
-    case node_kind::tuple: return "tuple";
-    case node_kind::set: return "set";
-    case node_kind::union_of: return "union";
-    case node_kind::list: return "list";
-    case node_kind::matrix: return "matrix";
-    case node_kind::empty_set: return "empty";
-    case node_kind::text: return "text";
+  case node_kind::number:
+    return "num";
+  case node_kind::symbol:
+    return "sym";
+  case node_kind::pi:
+    return "pi";
+  case node_kind::euler:
+    return "e";
+  case node_kind::imaginary:
+    return "i";
+  case node_kind::infinity:
+    return "inf";
+  case node_kind::literal:
+    return "lit";
+  case node_kind::add:
+    return "add";
+  case node_kind::neg:
+    return "neg";
+  case node_kind::mul:
+    return "mul";
+  case node_kind::div:
+    return "div";
+  case node_kind::pow:
+    return "pow";
+  case node_kind::plus_minus:
+    return "pm";
+  case node_kind::minus_plus:
+    return "mp";
+  case node_kind::func:
+    return "func";
+  case node_kind::root:
+    return "root";
+  case node_kind::log_base:
+    return "log";
+  case node_kind::factorial:
+    return "fact";
+  case node_kind::binom:
+    return "binom";
+  case node_kind::abs:
+    return "abs";
+  case node_kind::percent:
+    return "pct";
+  case node_kind::relation:
+    return "rel";
+  case node_kind::interval:
+    return "interval";
+  case node_kind::tuple:
+    return "tuple";
+  case node_kind::set:
+    return "set";
+  case node_kind::union_of:
+    return "union";
+  case node_kind::list:
+    return "list";
+  case node_kind::matrix:
+    return "matrix";
+  case node_kind::empty_set:
+    return "empty";
+  case node_kind::text:
+    return "text";
   }
   return "?";
 }

@@ -19,20 +19,20 @@ enum class node_kind : std::uint8_t {
   infinity,  ///< Only meaningful as an interval end or a whole answer.
   literal,   ///< An answer compared verbatim, e.g. the base-5 number "204_5".
   // -- scalar operations
-  add,       ///< Sum of the children.
-  neg,       ///< Negation of the only child.
-  mul,       ///< Product of the children.
-  div,       ///< kids[0] / kids[1].
-  pow,       ///< kids[0] ^ kids[1].
-  plus_minus,  ///< `\pm` kid: +kid or -kid (one shared choice per answer).
-  minus_plus,  ///< `\mp` kid: the opposite choice of `\pm`.
-  func,      ///< `text` names the function of the only child ("sin", ...).
-  root,      ///< kids[0]-th root of kids[1] (real root for odd index).
-  log_base,  ///< log of kids[1] to base kids[0].
-  factorial, ///< kids[0]!
-  binom,     ///< kids[0] choose kids[1].
-  abs,       ///< |kids[0]|
-  percent,   ///< kids[0] percent; compared as a number and/or a fraction.
+  add,        ///< Sum of the children.
+  neg,        ///< Negation of the only child.
+  mul,        ///< Product of the children.
+  div,        ///< kids[0] / kids[1].
+  pow,        ///< kids[0] ^ kids[1].
+  plus_minus, ///< `\pm` kid: +kid or -kid (one shared choice per answer).
+  minus_plus, ///< `\mp` kid: the opposite choice of `\pm`.
+  func,       ///< `text` names the function of the only child ("sin", ...).
+  root,       ///< kids[0]-th root of kids[1] (real root for odd index).
+  log_base,   ///< log of kids[1] to base kids[0].
+  factorial,  ///< kids[0]!
+  binom,      ///< kids[0] choose kids[1].
+  abs,        ///< |kids[0]|
+  percent,    ///< kids[0] percent; compared as a number and/or a fraction.
   // -- structures
   relation,  ///< kids joined by the operators in `text` (see below).
   interval,  ///< kids[0], kids[1]; `text` holds the two brackets, "[)".
@@ -55,8 +55,8 @@ enum class node_kind : std::uint8_t {
 struct node {
   node_kind kind = node_kind::number;
   std::string text;
-  std::string digits;     ///< number: decimal digits without the point.
-  int exp10 = 0;          ///< number: value = digits * 10^exp10.
+  std::string digits;       ///< number: decimal digits without the point.
+  int exp10 = 0;            ///< number: value = digits * 10^exp10.
   bool approximate = false; ///< number: written as a decimal.
   std::vector<node> kids;
 };

@@ -3,8 +3,7 @@
 namespace kpsynth::text {
 
 budget::budget(std::chrono::microseconds limit, std::uint64_t max_steps)
-  : deadline_(clock::now() + limit), max_steps_(max_steps) {
-}
+  : deadline_(clock::now() + limit), max_steps_(max_steps) {}
 
 bool budget::spend(std::uint64_t n) {
   if (exhausted_)

@@ -13,7 +13,7 @@ namespace kpsynth::text {
 /// the size guards in symbolic.cpp have shown to be small. The clock is read
 /// every 64 steps so that counting stays cheap on hot paths.
 class budget {
-public:
+ public:
   using clock = std::chrono::steady_clock;
 
   /// A budget of `limit` wall time and at most `max_steps` counted steps.
@@ -33,7 +33,7 @@ public:
   clock::time_point deadline() const { return deadline_; }
   std::uint64_t steps() const { return steps_; }
 
-private:
+ private:
   clock::time_point deadline_;
   std::uint64_t max_steps_;
   std::uint64_t steps_ = 0;

@@ -48,26 +48,26 @@ bool is_collection(const node& n) {
 
 std::string_view shape_name(const node& n) {
   switch (n.kind) {
-    case node_kind::relation:
-      return n.text == "=" ? "an equation" : "an inequality";
-    case node_kind::interval:
-      return "an interval";
-    case node_kind::tuple:
-      return "a tuple";
-    case node_kind::set:
-      return "a set";
-    case node_kind::union_of:
-      return "a union";
-    case node_kind::list:
-      return "several answers";
-    case node_kind::matrix:
-      return "a matrix";
-    case node_kind::empty_set:
-      return "the empty set";
-    case node_kind::text:
-      return "text";
-    default:
-      return "a value";
+  case node_kind::relation:
+    return n.text == "=" ? "an equation" : "an inequality";
+  case node_kind::interval:
+    return "an interval";
+  case node_kind::tuple:
+    return "a tuple";
+  case node_kind::set:
+    return "a set";
+  case node_kind::union_of:
+    return "a union";
+  case node_kind::list:
+    return "several answers";
+  case node_kind::matrix:
+    return "a matrix";
+  case node_kind::empty_set:
+    return "the empty set";
+  case node_kind::text:
+    return "text";
+  default:
+    return "a value";
   }
 }
 
@@ -81,8 +81,8 @@ verdict_kind compare_sequences(const std::vector<node>& a,
                                const std::vector<node>& b,
                                compare_context& ctx) {
   if (a.size() != b.size()) {
-    ctx.reason = std::to_string(a.size()) + " components vs "
-                 + std::to_string(b.size());
+    ctx.reason =
+      std::to_string(a.size()) + " components vs " + std::to_string(b.size());
     return verdict_kind::not_equal;
   }
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -153,8 +153,8 @@ verdict_kind compare_collections(const node& a, const node& b,
     return compare_sequences(ea, eb, ctx);
   bool sets = a.kind == node_kind::set || b.kind == node_kind::set;
   if (!sets && ea.size() != eb.size()) {
-    ctx.reason = std::to_string(ea.size()) + " answers vs "
-                 + std::to_string(eb.size());
+    ctx.reason =
+      std::to_string(ea.size()) + " answers vs " + std::to_string(eb.size());
     return verdict_kind::not_equal;
   }
   auto forward = cover(ea, eb, !sets, ctx);
@@ -212,8 +212,7 @@ verdict_kind compare_matrices(const node& a, const node& b,
 
 } // namespace
 
-verdict_kind compare_trees(const node& a, const node& b,
-                           compare_context& ctx) {
+verdict_kind compare_trees(const node& a, const node& b, compare_context& ctx) {
   if (!ctx.work.spend()) {
     ctx.reason = "time budget exhausted";
     return verdict_kind::unknown;
@@ -248,10 +247,10 @@ verdict_kind compare_trees(const node& a, const node& b,
     return compare_equation_with(a, b, ctx);
   if (rb && b.text == "=")
     return compare_equation_with(b, a, ctx);
-  bool ia = a.kind == node_kind::interval || a.kind == node_kind::union_of
-            || ra;
-  bool ib = b.kind == node_kind::interval || b.kind == node_kind::union_of
-            || rb;
+  bool ia =
+    a.kind == node_kind::interval || a.kind == node_kind::union_of || ra;
+  bool ib =
+    b.kind == node_kind::interval || b.kind == node_kind::union_of || rb;
   if (ia || ib) {
     auto sa = as_interval_set(a);
     auto sb = as_interval_set(b);

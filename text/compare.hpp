@@ -23,8 +23,7 @@ struct compare_context {
 };
 
 /// Compares two parsed answers of any shape.
-verdict_kind compare_trees(const node& a, const node& b,
-                           compare_context& ctx);
+verdict_kind compare_trees(const node& a, const node& b, compare_context& ctx);
 
 /// Compares two scalar expressions: infinities, literals, percentages,
 /// then GiNaC, then the numeric check.

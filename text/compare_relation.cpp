@@ -124,43 +124,43 @@ bool is_equation(const node& n) {
 
 std::optional<std::vector<interval_part>> as_interval_set(const node& n) {
   switch (n.kind) {
-    case node_kind::interval:
-      if (!is_scalar(n.kids[0]) || !is_scalar(n.kids[1]))
-        return std::nullopt;
-      return std::vector<interval_part>{make_part(
-        n.kids[0], n.kids[1], n.text[0] == '[', n.text[1] == ']')};
-    case node_kind::tuple:
-      if (n.kids.size() != 2 || n.text != "()" || !is_scalar(n.kids[0])
-          || !is_scalar(n.kids[1]))
-        return std::nullopt;
-      return std::vector<interval_part>{
-        make_part(n.kids[0], n.kids[1], false, false)};
-    case node_kind::relation:
-      return relation_set(n);
-    case node_kind::set: {
-      // Isolated points inside a union: {3} is [3, 3].
-      std::vector<interval_part> parts;
-      for (const auto& k : n.kids) {
-        if (!is_scalar(k) || has_plus_minus(k))
-          return std::nullopt;
-        parts.push_back(make_part(k, k, true, true));
-      }
-      return parts;
-    }
-    case node_kind::union_of:
-    case node_kind::list: {
-      std::vector<interval_part> parts;
-      for (const auto& k : n.kids) {
-        auto sub = as_interval_set(k);
-        if (!sub)
-          return std::nullopt;
-        for (auto& p : *sub)
-          parts.push_back(std::move(p));
-      }
-      return parts;
-    }
-    default:
+  case node_kind::interval:
+    if (!is_scalar(n.kids[0]) || !is_scalar(n.kids[1]))
       return std::nullopt;
+    return std::vector<interval_part>{
+      make_part(n.kids[0], n.kids[1], n.text[0] == '[', n.text[1] == ']')};
+  case node_kind::tuple:
+    if (n.kids.size() != 2 || n.text != "()" || !is_scalar(n.kids[0])
+        || !is_scalar(n.kids[1]))
+      return std::nullopt;
+    return std::vector<interval_part>{
+      make_part(n.kids[0], n.kids[1], false, false)};
+  case node_kind::relation:
+    return relation_set(n);
+  case node_kind::set: {
+    // Isolated points inside a union: {3} is [3, 3].
+    std::vector<interval_part> parts;
+    for (const auto& k : n.kids) {
+      if (!is_scalar(k) || has_plus_minus(k))
+        return std::nullopt;
+      parts.push_back(make_part(k, k, true, true));
+    }
+    return parts;
+  }
+  case node_kind::union_of:
+  case node_kind::list: {
+    std::vector<interval_part> parts;
+    for (const auto& k : n.kids) {
+      auto sub = as_interval_set(k);
+      if (!sub)
+        return std::nullopt;
+      for (auto& p : *sub)
+        parts.push_back(std::move(p));
+    }
+    return parts;
+  }
+  default:
+    return std::nullopt;
   }
 }
 
@@ -168,8 +168,8 @@ verdict_kind compare_interval_sets(const std::vector<interval_part>& a,
                                    const std::vector<interval_part>& b,
                                    compare_context& ctx) {
   if (a.size() != b.size()) {
-    ctx.reason = std::to_string(a.size()) + " intervals vs "
-                 + std::to_string(b.size());
+    ctx.reason =
+      std::to_string(a.size()) + " intervals vs " + std::to_string(b.size());
     return verdict_kind::not_equal;
   }
   std::vector<bool> used(b.size(), false);
@@ -207,8 +207,8 @@ verdict_kind compare_relations(const node& a, const node& b,
     return verdict_kind::not_equal;
   }
   if (ea) {
-    if (!is_scalar(a.kids[0]) || !is_scalar(a.kids[1])
-        || !is_scalar(b.kids[0]) || !is_scalar(b.kids[1])) {
+    if (!is_scalar(a.kids[0]) || !is_scalar(a.kids[1]) || !is_scalar(b.kids[0])
+        || !is_scalar(b.kids[1])) {
       // (x, y) = (1, 2) against another such equation: compare the sides.
       auto l = compare_trees(a.kids[0], b.kids[0], ctx);
       if (l != verdict_kind::equal)
@@ -216,8 +216,7 @@ verdict_kind compare_relations(const node& a, const node& b,
       return compare_trees(a.kids[1], b.kids[1], ctx);
     }
     return compare_proportional(difference(a.kids[0], a.kids[1]),
-                                difference(b.kids[0], b.kids[1]), false,
-                                ctx);
+                                difference(b.kids[0], b.kids[1]), false, ctx);
   }
   auto sa = relation_set(a);
   auto sb = relation_set(b);
@@ -229,8 +228,7 @@ verdict_kind compare_relations(const node& a, const node& b,
   bool strict_b = false;
   if (a.text == "n" && b.text == "n")
     return compare_proportional(difference(a.kids[0], a.kids[1]),
-                                difference(b.kids[0], b.kids[1]), false,
-                                ctx);
+                                difference(b.kids[0], b.kids[1]), false, ctx);
   if (!oriented_difference(a, da, strict_a)
       || !oriented_difference(b, db, strict_b)) {
     ctx.reason = "unsupported chain of relations";

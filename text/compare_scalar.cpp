@@ -48,8 +48,7 @@ std::vector<std::string> symbols_of(const node& a, const node& b) {
 /// Numeric comparison: values for constants, random points otherwise.
 verdict_kind compare_numeric(const node& a, const node& b, bool exact,
                              compare_context& ctx) {
-  long double rel = exact ? ctx.options.exact_tolerance
-                          : ctx.options.tolerance;
+  long double rel = exact ? ctx.options.exact_tolerance : ctx.options.tolerance;
   long double abs = ctx.options.abs_tolerance;
   auto names = symbols_of(a, b);
   if (names.empty()) {
@@ -77,8 +76,8 @@ verdict_kind compare_numeric(const node& a, const node& b, bool exact,
     if (!va || !vb)
       continue;
     if (!close_enough(*va, *vb, rel, abs)) {
-      ctx.reason = "differ at a random point: " + show(*va) + " vs "
-                   + show(*vb);
+      ctx.reason =
+        "differ at a random point: " + show(*va) + " vs " + show(*vb);
       return verdict_kind::not_equal;
     }
     ++agree;
@@ -91,8 +90,7 @@ verdict_kind compare_numeric(const node& a, const node& b, bool exact,
   return verdict_kind::unknown;
 }
 
-verdict_kind compare_plain(const node& a, const node& b,
-                           compare_context& ctx) {
+verdict_kind compare_plain(const node& a, const node& b, compare_context& ctx) {
   bool exact = !has_approximate(a) && !has_approximate(b);
   auto status = symbolic_zero_test(difference(a, b), ctx.work, ctx.limits);
   if (status == zero_status::zero) {
@@ -113,9 +111,8 @@ verdict_kind compare_percent(const node& pct, const node& other,
   auto mode = ctx.options.percent;
   bool any_unknown = false;
   if (mode != percent_mode::number) {
-    auto v = compare_plain(make_node(node_kind::div,
-                                     {value, make_integer(100)}),
-                           other, ctx);
+    auto v = compare_plain(
+      make_node(node_kind::div, {value, make_integer(100)}), other, ctx);
     if (v == verdict_kind::equal) {
       ctx.reason += " (percent as a fraction)";
       return v;
@@ -181,8 +178,8 @@ verdict_kind compare_proportional(const node& d1, const node& d2,
   int sign = symbolic_constant_sign(ratio, ctx.work, ctx.limits);
   if (sign != 0) {
     bool ok = sign > 0 || !positive_only;
-    ctx.reason = ok ? "the same relation, rearranged"
-                    : "the relation is reversed";
+    ctx.reason =
+      ok ? "the same relation, rearranged" : "the relation is reversed";
     return ok ? verdict_kind::equal : verdict_kind::not_equal;
   }
   auto names = symbols_of(d1, d2);

@@ -29,17 +29,16 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-std::shared_ptr<prepared_state> prepare(std::string_view answer,
-                                        const equiv_options& options,
-                                        budget& work) {
+std::shared_ptr<prepared_state>
+prepare(std::string_view answer, const equiv_options& options, budget& work) {
   auto state = std::make_shared<prepared_state>();
   state->original = std::string{answer};
   if (answer.size() > options.max_input_chars) {
     state->kind = prepared_state::form::too_long;
-    state->error = make_problem(
-      "too_long",
-      "answer of " + std::to_string(answer.size()) + " characters exceeds "
-        + std::to_string(options.max_input_chars));
+    state->error =
+      make_problem("too_long", "answer of " + std::to_string(answer.size())
+                                 + " characters exceeds "
+                                 + std::to_string(options.max_input_chars));
     return state;
   }
   state->normalized = normalize_answer(answer);
@@ -94,8 +93,10 @@ equivalence_result decide(const prepared_state& a, const prepared_state& b,
   ctx.limits.max_exponent = options.max_exponent;
   auto verdict = compare_trees(a.tree, b.tree, ctx);
   if (work.exhausted()) {
-    auto ms = std::to_string(options.budget.count() / 1000.0);
-    return {verdict_kind::unknown, "time budget of " + ms + " ms exhausted"};
+    auto us = options.budget.count();
+    auto limit = us >= 1000 ? std::to_string(us / 1000) + " ms"
+                            : std::to_string(us) + " us";
+    return {verdict_kind::unknown, "time budget of " + limit + " exhausted"};
   }
   return {verdict, std::move(ctx.reason)};
 }
@@ -109,12 +110,12 @@ double micros_since(clock::time_point start) {
 
 std::string_view to_string(verdict_kind verdict) {
   switch (verdict) {
-    case verdict_kind::equal:
-      return "equal";
-    case verdict_kind::not_equal:
-      return "not_equal";
-    case verdict_kind::unknown:
-      return "unknown";
+  case verdict_kind::equal:
+    return "equal";
+  case verdict_kind::not_equal:
+    return "not_equal";
+  case verdict_kind::unknown:
+    return "unknown";
   }
   return "unknown";
 }
@@ -160,7 +161,8 @@ equivalence_result equivalent(std::string_view a, std::string_view b,
   } catch (const std::bad_alloc&) {
     throw;
   } catch (const std::exception& e) {
-    result = {verdict_kind::unknown, std::string{"internal error: "} + e.what()};
+    result = {verdict_kind::unknown,
+              std::string{"internal error: "} + e.what()};
   }
   result.micros = micros_since(start);
   return result;
@@ -177,7 +179,8 @@ equivalence_result equivalent(const prepared_answer& a,
   } catch (const std::bad_alloc&) {
     throw;
   } catch (const std::exception& e) {
-    result = {verdict_kind::unknown, std::string{"internal error: "} + e.what()};
+    result = {verdict_kind::unknown,
+              std::string{"internal error: "} + e.what()};
   }
   result.micros = micros_since(start);
   return result;

@@ -71,7 +71,7 @@ struct prepared_state;
 /// many others (group_answers). Cheap to copy; immutable; may be shared
 /// between threads.
 class prepared_answer {
-public:
+ public:
   /// The answer as given.
   const std::string& original() const;
   /// normalize_answer() of it.
@@ -81,9 +81,8 @@ public:
 
   const prepared_state& state() const { return *state_; }
 
-private:
-  friend prepared_answer prepare_answer(std::string_view,
-                                        const equiv_options&);
+ private:
+  friend prepared_answer prepare_answer(std::string_view, const equiv_options&);
   std::shared_ptr<const prepared_state> state_;
 };
 

@@ -153,8 +153,7 @@ std::optional<extracted_answer> from_phrase(std::string_view s) {
   for (std::string_view phrase :
        {"final answer", "the answer is", "answer:", "answer is"}) {
     auto pos = low.rfind(phrase);
-    if (pos != std::string::npos
-        && (best == std::string::npos || pos > best)) {
+    if (pos != std::string::npos && (best == std::string::npos || pos > best)) {
       best = pos;
       best_len = phrase.size();
     }
@@ -196,14 +195,14 @@ std::optional<extracted_answer> from_last_number(std::string_view s) {
 
 std::string_view to_string(answer_source source) {
   switch (source) {
-    case answer_source::boxed:
-      return "boxed";
-    case answer_source::hash_marker:
-      return "hash_marker";
-    case answer_source::answer_phrase:
-      return "answer_phrase";
-    case answer_source::last_number:
-      return "last_number";
+  case answer_source::boxed:
+    return "boxed";
+  case answer_source::hash_marker:
+    return "hash_marker";
+  case answer_source::answer_phrase:
+    return "answer_phrase";
+  case answer_source::last_number:
+    return "last_number";
   }
   return "unknown";
 }

@@ -23,8 +23,8 @@ answer_groups group_answers(const std::vector<std::string>& answers,
       bool same = !prepared.normalized().empty()
                   && prepared.normalized() == rep.normalized();
       if (!same)
-        same = equivalent(rep, prepared, options).verdict
-               == verdict_kind::equal;
+        same =
+          equivalent(rep, prepared, options).verdict == verdict_kind::equal;
       if (same) {
         groups.clusters[c].members.push_back(i);
         ++groups.clusters[c].count;

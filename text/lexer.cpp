@@ -31,8 +31,8 @@ bool is_known_word(std::string_view w) {
 /// commands; only there do unknown letter runs stay whole words.
 bool is_prose(std::string_view s) {
   return std::none_of(s.begin(), s.end(), [](char c) {
-    return is_digit(c) || std::string_view{"+*/^=_\\<>"}.find(c)
-                            != std::string_view::npos;
+    return is_digit(c)
+           || std::string_view{"+*/^=_\\<>"}.find(c) != std::string_view::npos;
   });
 }
 
@@ -60,28 +60,50 @@ token_kind command_kind(std::string_view name) {
 
 token_kind punctuation_kind(char c) {
   switch (c) {
-    case '(': return token_kind::lparen;
-    case ')': return token_kind::rparen;
-    case '[': return token_kind::lbrack;
-    case ']': return token_kind::rbrack;
-    case '{': return token_kind::lbrace;
-    case '}': return token_kind::rbrace;
-    case '+': return token_kind::plus;
-    case '-': return token_kind::minus;
-    case '*': return token_kind::star;
-    case '/': return token_kind::slash;
-    case '^': return token_kind::caret;
-    case '_': return token_kind::underscore;
-    case ',': return token_kind::comma;
-    case ';': return token_kind::semicolon;
-    case '!': return token_kind::bang;
-    case '|': return token_kind::pipe;
-    case '&': return token_kind::amp;
-    case '=': return token_kind::equals;
-    case '<': return token_kind::less;
-    case '>': return token_kind::greater;
-    case '%': return token_kind::percent;
-    default: return token_kind::other;
+  case '(':
+    return token_kind::lparen;
+  case ')':
+    return token_kind::rparen;
+  case '[':
+    return token_kind::lbrack;
+  case ']':
+    return token_kind::rbrack;
+  case '{':
+    return token_kind::lbrace;
+  case '}':
+    return token_kind::rbrace;
+  case '+':
+    return token_kind::plus;
+  case '-':
+    return token_kind::minus;
+  case '*':
+    return token_kind::star;
+  case '/':
+    return token_kind::slash;
+  case '^':
+    return token_kind::caret;
+  case '_':
+    return token_kind::underscore;
+  case ',':
+    return token_kind::comma;
+  case ';':
+    return token_kind::semicolon;
+  case '!':
+    return token_kind::bang;
+  case '|':
+    return token_kind::pipe;
+  case '&':
+    return token_kind::amp;
+  case '=':
+    return token_kind::equals;
+  case '<':
+    return token_kind::less;
+  case '>':
+    return token_kind::greater;
+  case '%':
+    return token_kind::percent;
+  default:
+    return token_kind::other;
   }
 }
 
@@ -134,8 +156,8 @@ result<std::vector<token>> tokenize(std::string_view s, budget& b) {
     if (is_space(c)) {
       space = true;
       ++i;
-    } else if (is_digit(c) || (c == '.' && i + 1 < s.size()
-                               && is_digit(s[i + 1]))) {
+    } else if (is_digit(c)
+               || (c == '.' && i + 1 < s.size() && is_digit(s[i + 1]))) {
       auto len = number_length(s, i);
       push(token_kind::number, i, len);
       i += len;

@@ -12,22 +12,22 @@ namespace kpsynth::text {
 /// Token kinds of a normalised answer.
 enum class token_kind : std::uint8_t {
   end,
-  number,     ///< "12", "0.5", ".25", "1e-05"
-  letter,     ///< one letter: a variable, `e` or `i`
-  word,       ///< a known word ("sin", "pi", "or") or a prose word
-  command,    ///< `\name`; `text` holds the name without the backslash
+  number,  ///< "12", "0.5", ".25", "1e-05"
+  letter,  ///< one letter: a variable, `e` or `i`
+  word,    ///< a known word ("sin", "pi", "or") or a prose word
+  command, ///< `\name`; `text` holds the name without the backslash
   lparen,
   rparen,
   lbrack,
   rbrack,
   lbrace,
   rbrace,
-  lset,       ///< `\{`
-  rset,       ///< `\}`
+  lset, ///< `\{`
+  rset, ///< `\}`
   plus,
   minus,
-  star,       ///< `*`, `\cdot`
-  slash,      ///< `/`, `\div`
+  star,  ///< `*`, `\cdot`
+  slash, ///< `/`, `\div`
   caret,
   underscore,
   comma,
@@ -35,13 +35,13 @@ enum class token_kind : std::uint8_t {
   bang,
   pipe,
   amp,
-  row_sep,    ///< `\\`
+  row_sep, ///< `\\`
   equals,
   less,
   greater,
   less_eq,
   greater_eq,
-  not_eq_,    ///< `\ne`, `!=`
+  not_eq_, ///< `\ne`, `!=`
   percent,
   other,
 };

@@ -22,13 +22,27 @@ using scan::is_space;
 /// (Python's power) to `^`.
 std::string replace_symbols(std::string_view in) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 22>
-    table{{{"\u2212", "-"},      {"\u2013", "-"},        {"\u00d7", "\\cdot "},
-           {"\u00b7", "\\cdot "}, {"\u22c5", "\\cdot "},  {"\u00f7", "\\div "},
-           {"\u03c0", "\\pi "},   {"\u221a", "\\sqrt"},   {"\u221e", "\\infty "},
-           {"\u2264", "\\le "},   {"\u2265", "\\ge "},    {"\u2260", "\\ne "},
-           {"\u00b0", ""},        {"\u222a", "\\cup "},   {"\u2208", "\\in "},
-           {"\u2205", "\\emptyset "}, {"\u00b1", "\\pm "}, {"\u00b2", "^2"},
-           {"\u00b3", "^3"},      {"\u00a0", " "},        {"**", "^"},
+    table{{{"\u2212", "-"},
+           {"\u2013", "-"},
+           {"\u00d7", "\\cdot "},
+           {"\u00b7", "\\cdot "},
+           {"\u22c5", "\\cdot "},
+           {"\u00f7", "\\div "},
+           {"\u03c0", "\\pi "},
+           {"\u221a", "\\sqrt"},
+           {"\u221e", "\\infty "},
+           {"\u2264", "\\le "},
+           {"\u2265", "\\ge "},
+           {"\u2260", "\\ne "},
+           {"\u00b0", ""},
+           {"\u222a", "\\cup "},
+           {"\u2208", "\\in "},
+           {"\u2205", "\\emptyset "},
+           {"\u00b1", "\\pm "},
+           {"\u00b2", "^2"},
+           {"\u00b3", "^3"},
+           {"\u00a0", " "},
+           {"**", "^"},
            {"\u2213", "\\mp "}}};
   std::string out;
   out.reserve(in.size());
@@ -140,10 +154,10 @@ std::string join_plain_thousands(std::string_view s) {
   int depth = 0;
   for (std::size_t i = 0; i < s.size();) {
     char c = s[i];
-    bool starts_number = is_digit(c)
-                         && (i == 0
-                             || (!is_digit(s[i - 1]) && s[i - 1] != '.'
-                                 && s[i - 1] != ','));
+    bool starts_number =
+      is_digit(c)
+      && (i == 0
+          || (!is_digit(s[i - 1]) && s[i - 1] != '.' && s[i - 1] != ','));
     if (depth == 0 && starts_number) {
       std::size_t j = i;
       while (j < s.size() && is_digit(s[j]))
@@ -156,8 +170,8 @@ std::string join_plain_thousands(std::string_view s) {
           ++groups;
         }
       }
-      bool dangling = end + 1 < s.size() && s[end] == ','
-                      && is_digit(s[end + 1]);
+      bool dangling =
+        end + 1 < s.size() && s[end] == ',' && is_digit(s[end + 1]);
       if (groups > 0 && !dangling) {
         for (std::size_t k = i; k < end; ++k)
           if (s[k] != ',')
@@ -209,13 +223,12 @@ std::string collapse_spaces(std::string_view s) {
 std::string map_phrases(std::string s) {
   auto key = scan::lower(s);
   for (std::string_view empty :
-       {"no solution", "no solutions", "no real solution",
-        "no real solutions", "none", "empty set", "the empty set", "\\{\\}",
-        "\\{ \\}", "{}"})
+       {"no solution", "no solutions", "no real solution", "no real solutions",
+        "none", "empty set", "the empty set", "\\{\\}", "\\{ \\}", "{}"})
     if (key == empty)
       return "\\emptyset";
-  for (std::string_view reals : {"all real numbers", "all reals", "reals",
-                                 "any real number"})
+  for (std::string_view reals :
+       {"all real numbers", "all reals", "reals", "any real number"})
     if (key == reals)
       return "(-\\infty,\\infty)";
   return s;

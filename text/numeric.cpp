@@ -115,7 +115,7 @@ std::optional<cvalue> apply_function(const std::string& name, cvalue x) {
 }
 
 class evaluator {
-public:
+ public:
   evaluator(const std::vector<binding>& env, budget& b) : env_(env), b_(b) {}
 
   std::optional<cvalue> run(const node& n) {
@@ -127,97 +127,97 @@ public:
     return v;
   }
 
-private:
+ private:
   std::optional<cvalue> eval(const node& n) {
     switch (n.kind) {
-      case node_kind::number:
-        return number_value(n);
-      case node_kind::symbol:
-        for (const auto& [name, value] : env_)
-          if (name == n.text)
-            return value;
-        return std::nullopt;
-      case node_kind::pi:
-        return cvalue{pi_value};
-      case node_kind::euler:
-        return cvalue{e_value};
-      case node_kind::imaginary:
-        return cvalue{0, 1};
-      case node_kind::add: {
-        cvalue sum = 0;
-        for (const auto& k : n.kids) {
-          auto v = run(k);
-          if (!v)
-            return std::nullopt;
-          sum += *v;
-        }
-        return sum;
+    case node_kind::number:
+      return number_value(n);
+    case node_kind::symbol:
+      for (const auto& [name, value] : env_)
+        if (name == n.text)
+          return value;
+      return std::nullopt;
+    case node_kind::pi:
+      return cvalue{pi_value};
+    case node_kind::euler:
+      return cvalue{e_value};
+    case node_kind::imaginary:
+      return cvalue{0, 1};
+    case node_kind::add: {
+      cvalue sum = 0;
+      for (const auto& k : n.kids) {
+        auto v = run(k);
+        if (!v)
+          return std::nullopt;
+        sum += *v;
       }
-      case node_kind::mul: {
-        cvalue product = 1;
-        for (const auto& k : n.kids) {
-          auto v = run(k);
-          if (!v)
-            return std::nullopt;
-          product *= *v;
-        }
-        return product;
+      return sum;
+    }
+    case node_kind::mul: {
+      cvalue product = 1;
+      for (const auto& k : n.kids) {
+        auto v = run(k);
+        if (!v)
+          return std::nullopt;
+        product *= *v;
       }
-      case node_kind::neg: {
-        auto v = run(n.kids.at(0));
-        return v ? std::optional<cvalue>{-*v} : std::nullopt;
-      }
-      case node_kind::percent: {
-        auto v = run(n.kids.at(0));
-        return v ? std::optional<cvalue>{*v / 100.0L} : std::nullopt;
-      }
-      default:
-        return eval_binary(n);
+      return product;
+    }
+    case node_kind::neg: {
+      auto v = run(n.kids.at(0));
+      return v ? std::optional<cvalue>{-*v} : std::nullopt;
+    }
+    case node_kind::percent: {
+      auto v = run(n.kids.at(0));
+      return v ? std::optional<cvalue>{*v / 100.0L} : std::nullopt;
+    }
+    default:
+      return eval_binary(n);
     }
   }
 
   std::optional<cvalue> eval_binary(const node& n) {
     switch (n.kind) {
+    case node_kind::div:
+    case node_kind::pow:
+    case node_kind::root:
+    case node_kind::log_base:
+    case node_kind::binom: {
+      auto a = run(n.kids.at(0));
+      if (!a)
+        return std::nullopt;
+      auto b = run(n.kids.at(1));
+      if (!b)
+        return std::nullopt;
+      switch (n.kind) {
       case node_kind::div:
+        if (*b == cvalue{0})
+          return std::nullopt;
+        return *a / *b;
       case node_kind::pow:
+        return power(*a, *b);
       case node_kind::root:
+        return real_root(*a, *b);
       case node_kind::log_base:
-      case node_kind::binom: {
-        auto a = run(n.kids.at(0));
-        if (!a)
-          return std::nullopt;
-        auto b = run(n.kids.at(1));
-        if (!b)
-          return std::nullopt;
-        switch (n.kind) {
-          case node_kind::div:
-            if (*b == cvalue{0})
-              return std::nullopt;
-            return *a / *b;
-          case node_kind::pow:
-            return power(*a, *b);
-          case node_kind::root:
-            return real_root(*a, *b);
-          case node_kind::log_base:
-            return std::log(*b) / std::log(*a);
-          default:
-            return binomial_of(*a, *b);
-        }
-      }
-      case node_kind::func: {
-        auto x = run(n.kids.at(0));
-        return x ? apply_function(n.text, *x) : std::nullopt;
-      }
-      case node_kind::factorial: {
-        auto x = run(n.kids.at(0));
-        return x ? factorial_of(*x) : std::nullopt;
-      }
-      case node_kind::abs: {
-        auto x = run(n.kids.at(0));
-        return x ? std::optional<cvalue>{std::abs(*x)} : std::nullopt;
-      }
+        return std::log(*b) / std::log(*a);
       default:
-        return std::nullopt; // structures, infinity, literals, text, ±
+        return binomial_of(*a, *b);
+      }
+    }
+    case node_kind::func: {
+      auto x = run(n.kids.at(0));
+      return x ? apply_function(n.text, *x) : std::nullopt;
+    }
+    case node_kind::factorial: {
+      auto x = run(n.kids.at(0));
+      return x ? factorial_of(*x) : std::nullopt;
+    }
+    case node_kind::abs: {
+      auto x = run(n.kids.at(0));
+      return x ? std::optional<cvalue>{std::abs(*x)} : std::nullopt;
+    }
+    default:
+      return std::nullopt; // structures, infinity, literals, text, ±
     }
   }
 

@@ -38,7 +38,7 @@ bool close_enough(cvalue a, cvalue b, long double rel, long double abs);
 /// Deterministic generator for the random points of the numeric identity
 /// check (splitmix64, the same sequence on every platform and run).
 class point_generator {
-public:
+ public:
   explicit point_generator(std::uint64_t seed) : state_(seed) {}
 
   /// A value in [0.4, 2.6): positive, away from 0 and 1, so that logs,
@@ -46,7 +46,7 @@ public:
   /// branch.
   long double next();
 
-private:
+ private:
   std::uint64_t state_;
 };
 

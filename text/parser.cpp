@@ -9,7 +9,6 @@ namespace kpsynth::text {
 
 namespace detail {
 
-
 bool is_word(const token& t, std::string_view w) {
   return t.kind == token_kind::word && t.text == w;
 }
@@ -79,7 +78,6 @@ std::string canonical_function(std::string_view name) {
   return std::string{name};
 }
 
-
 bool parser::at_separator() const {
   const auto& t = peek();
   return t.kind == token_kind::comma || t.kind == token_kind::semicolon
@@ -121,13 +119,20 @@ node parser::parse_union() {
 
 char parser::relation_char(token_kind kind) {
   switch (kind) {
-    case token_kind::equals: return '=';
-    case token_kind::less: return '<';
-    case token_kind::less_eq: return 'l';
-    case token_kind::greater: return '>';
-    case token_kind::greater_eq: return 'g';
-    case token_kind::not_eq_: return 'n';
-    default: return 0;
+  case token_kind::equals:
+    return '=';
+  case token_kind::less:
+    return '<';
+  case token_kind::less_eq:
+    return 'l';
+  case token_kind::greater:
+    return '>';
+  case token_kind::greater_eq:
+    return 'g';
+  case token_kind::not_eq_:
+    return 'n';
+  default:
+    return 0;
   }
 }
 
@@ -182,42 +187,42 @@ node parser::parse_sum() {
 
 bool parser::starts_factor(const token& t) const {
   switch (t.kind) {
-    case token_kind::letter:
-    case token_kind::lparen:
-    case token_kind::lbrace:
-      return true;
-    case token_kind::word:
-      return t.text != "or" && t.text != "and";
-    case token_kind::command:
-      return t.text == "frac" || t.text == "sqrt" || t.text == "binom"
-             || t.text == "pi" || t.text == "infty" || t.text == "begin"
-             || is_function_word(t.text) || t.text == "arcsin"
-             || t.text == "arccos" || t.text == "arctan";
-    case token_kind::pipe:
-      return abs_depth_ == 0;
-    default:
-      return false;
+  case token_kind::letter:
+  case token_kind::lparen:
+  case token_kind::lbrace:
+    return true;
+  case token_kind::word:
+    return t.text != "or" && t.text != "and";
+  case token_kind::command:
+    return t.text == "frac" || t.text == "sqrt" || t.text == "binom"
+           || t.text == "pi" || t.text == "infty" || t.text == "begin"
+           || is_function_word(t.text) || t.text == "arcsin"
+           || t.text == "arccos" || t.text == "arctan";
+  case token_kind::pipe:
+    return abs_depth_ == 0;
+  default:
+    return false;
   }
 }
 
 bool parser::ends_term(const token& t) const {
   switch (t.kind) {
-    case token_kind::end:
-    case token_kind::comma:
-    case token_kind::semicolon:
-    case token_kind::rparen:
-    case token_kind::rbrack:
-    case token_kind::rbrace:
-    case token_kind::rset:
-    case token_kind::plus:
-    case token_kind::minus:
-    case token_kind::row_sep:
-    case token_kind::amp:
-      return true;
-    default:
-      return relation_char(t.kind) != 0 || is_word(t, "or")
-             || is_word(t, "and") || is_command(t, "cup")
-             || is_command(t, "pm") || is_command(t, "mp");
+  case token_kind::end:
+  case token_kind::comma:
+  case token_kind::semicolon:
+  case token_kind::rparen:
+  case token_kind::rbrack:
+  case token_kind::rbrace:
+  case token_kind::rset:
+  case token_kind::plus:
+  case token_kind::minus:
+  case token_kind::row_sep:
+  case token_kind::amp:
+    return true;
+  default:
+    return relation_char(t.kind) != 0 || is_word(t, "or") || is_word(t, "and")
+           || is_command(t, "cup") || is_command(t, "pm")
+           || is_command(t, "mp");
   }
 }
 
@@ -230,10 +235,10 @@ bool parser::parse_mixed_fraction(node& acc) {
     auto num = number_from(next().text);
     next();
     auto den = number_from(next().text);
-    acc = make_node(node_kind::add,
-                    {std::move(acc), make_node(node_kind::div,
-                                               {std::move(num),
-                                                std::move(den)})});
+    acc =
+      make_node(node_kind::add,
+                {std::move(acc),
+                 make_node(node_kind::div, {std::move(num), std::move(den)})});
     return true;
   }
   if (is_command(a, "frac") && peek(1).kind == token_kind::lbrace
@@ -248,10 +253,10 @@ bool parser::parse_mixed_fraction(node& acc) {
     next();
     auto den = number_from(next().text);
     next();
-    acc = make_node(node_kind::add,
-                    {std::move(acc), make_node(node_kind::div,
-                                               {std::move(num),
-                                                std::move(den)})});
+    acc =
+      make_node(node_kind::add,
+                {std::move(acc),
+                 make_node(node_kind::div, {std::move(num), std::move(den)})});
     return true;
   }
   return false;
@@ -335,8 +340,8 @@ node parser::parse_power() {
   const token& at = peek();
   auto exponent = parse_exponent();
   require_scalar(exponent, at);
-  auto result = make_node(node_kind::pow, {std::move(base),
-                                           std::move(exponent)});
+  auto result =
+    make_node(node_kind::pow, {std::move(base), std::move(exponent)});
   while (peek().kind == token_kind::bang) {
     guard_postfix();
     result = make_node(node_kind::factorial, {std::move(result)});

@@ -35,10 +35,9 @@ std::string canonical_function(std::string_view name);
 
 /// The grammar of parse_answer(); one instance per parse.
 class parser {
-public:
+ public:
   parser(std::vector<token> tokens, budget& b, std::size_t max_depth)
-    : tokens_(std::move(tokens)), budget_(b), max_depth_(max_depth) {
-  }
+    : tokens_(std::move(tokens)), budget_(b), max_depth_(max_depth) {}
 
   node parse() {
     auto items = parse_sequence();
@@ -49,8 +48,7 @@ public:
     return make_node(node_kind::list, std::move(items));
   }
 
-
-private:
+ private:
   // -- token access -----------------------------------------------------------
 
   const token& peek(std::size_t ahead = 0) const {

@@ -44,64 +44,64 @@ std::string parser::parse_subscript() {
 node parser::parse_primary() {
   const token& t = peek();
   switch (t.kind) {
-    case token_kind::number: {
-      next();
-      if (peek().kind == token_kind::underscore && !peek().space_before
-          && is_plain_integer(t)) {
-        // A number in another base, e.g. 204_5: compared verbatim.
-        auto base = parse_subscript();
-        return make_node(node_kind::literal, {},
-                         std::string{t.text} + "_" + base);
-      }
-      return number_from(t.text);
+  case token_kind::number: {
+    next();
+    if (peek().kind == token_kind::underscore && !peek().space_before
+        && is_plain_integer(t)) {
+      // A number in another base, e.g. 204_5: compared verbatim.
+      auto base = parse_subscript();
+      return make_node(node_kind::literal, {},
+                       std::string{t.text} + "_" + base);
     }
-    case token_kind::letter: {
-      next();
-      std::string name{t.text};
-      if (peek().kind == token_kind::underscore) {
-        name += "_" + parse_subscript();
-        return make_node(node_kind::symbol, {}, std::move(name));
-      }
-      if (name == "e")
-        return make_node(node_kind::euler);
-      if (name == "i")
-        return make_node(node_kind::imaginary);
+    return number_from(t.text);
+  }
+  case token_kind::letter: {
+    next();
+    std::string name{t.text};
+    if (peek().kind == token_kind::underscore) {
+      name += "_" + parse_subscript();
       return make_node(node_kind::symbol, {}, std::move(name));
     }
-    case token_kind::word:
-      return parse_word();
-    case token_kind::command:
-      return parse_command();
-    case token_kind::lparen:
-    case token_kind::lbrack:
-      return parse_bracketed();
-    case token_kind::lbrace: {
-      next();
-      auto items = parse_bracket_items(token_kind::rbrace);
-      expect(token_kind::rbrace, "'}'");
-      if (items.size() == 1)
-        return std::move(items.front());
-      return make_node(node_kind::set, std::move(items));
-    }
-    case token_kind::lset: {
-      next();
-      if (accept(token_kind::rset))
-        return make_node(node_kind::empty_set);
-      auto items = parse_bracket_items(token_kind::rset);
-      expect(token_kind::rset, "'\\}'");
-      return make_node(node_kind::set, std::move(items));
-    }
-    case token_kind::pipe: {
-      next();
-      ++abs_depth_;
-      auto inner = parse_sum();
-      --abs_depth_;
-      expect(token_kind::pipe, "closing '|'");
-      require_scalar(inner, t);
-      return make_node(node_kind::abs, {std::move(inner)});
-    }
-    default:
-      break;
+    if (name == "e")
+      return make_node(node_kind::euler);
+    if (name == "i")
+      return make_node(node_kind::imaginary);
+    return make_node(node_kind::symbol, {}, std::move(name));
+  }
+  case token_kind::word:
+    return parse_word();
+  case token_kind::command:
+    return parse_command();
+  case token_kind::lparen:
+  case token_kind::lbrack:
+    return parse_bracketed();
+  case token_kind::lbrace: {
+    next();
+    auto items = parse_bracket_items(token_kind::rbrace);
+    expect(token_kind::rbrace, "'}'");
+    if (items.size() == 1)
+      return std::move(items.front());
+    return make_node(node_kind::set, std::move(items));
+  }
+  case token_kind::lset: {
+    next();
+    if (accept(token_kind::rset))
+      return make_node(node_kind::empty_set);
+    auto items = parse_bracket_items(token_kind::rset);
+    expect(token_kind::rset, "'\\}'");
+    return make_node(node_kind::set, std::move(items));
+  }
+  case token_kind::pipe: {
+    next();
+    ++abs_depth_;
+    auto inner = parse_sum();
+    --abs_depth_;
+    expect(token_kind::pipe, "closing '|'");
+    require_scalar(inner, t);
+    return make_node(node_kind::abs, {std::move(inner)});
+  }
+  default:
+    break;
   }
   if (t.kind == token_kind::end)
     fail("syntax", "unexpected end of answer", t);
@@ -163,8 +163,7 @@ node parser::parse_word() {
   if (is_function_word(w))
     return parse_function(canonical_function(w));
   if (w == "or" || w == "and")
-    fail("syntax", "separator '" + std::string{w} + "' without an answer",
-         t);
+    fail("syntax", "separator '" + std::string{w} + "' without an answer", t);
   fail("text_answer", "word '" + std::string{w} + "'", t);
 }
 
@@ -185,8 +184,8 @@ node parser::parse_command() {
       auto radicand = parse_braced();
       require_scalar(index, t);
       require_scalar(radicand, t);
-      return make_node(node_kind::root, {std::move(index),
-                                         std::move(radicand)});
+      return make_node(node_kind::root,
+                       {std::move(index), std::move(radicand)});
     }
     auto radicand = parse_braced();
     require_scalar(radicand, t);
@@ -226,8 +225,7 @@ node parser::parse_function(std::string name) {
   bool has_base = false;
   if (name == "log" && peek().kind == token_kind::underscore) {
     next();
-    base = peek().kind == token_kind::lbrace ? parse_braced()
-                                             : parse_primary();
+    base = peek().kind == token_kind::lbrace ? parse_braced() : parse_primary();
     has_base = true;
   }
   node arg;
@@ -249,16 +247,15 @@ node parser::parse_function(std::string name) {
   require_scalar(arg, at);
   if (has_base)
     require_scalar(base, at);
-  node f = has_base ? make_node(node_kind::log_base,
-                                {std::move(base), std::move(arg)})
-                    : make_node(node_kind::func, {std::move(arg)}, name);
+  node f = has_base
+             ? make_node(node_kind::log_base, {std::move(base), std::move(arg)})
+             : make_node(node_kind::func, {std::move(arg)}, name);
   if (!has_power)
     return f;
   require_scalar(power, at);
   bool inverse = power.kind == node_kind::neg && power.kids.size() == 1
                  && power.kids[0].kind == node_kind::number
-                 && power.kids[0].digits == "1"
-                 && power.kids[0].exp10 == 0;
+                 && power.kids[0].digits == "1" && power.kids[0].exp10 == 0;
   if (inverse && (name == "sin" || name == "cos" || name == "tan")) {
     f.text = "a" + name;
     return f;

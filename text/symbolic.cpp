@@ -33,76 +33,75 @@ bool small_integer(const node& n, long& out) {
 /// Upper estimate of the number of terms after expand().
 double estimate_terms(const node& n) {
   switch (n.kind) {
-    case node_kind::add: {
-      double total = 0;
-      for (const auto& k : n.kids)
-        total += estimate_terms(k);
-      return total;
-    }
-    case node_kind::mul:
-    case node_kind::div: {
-      double total = 1;
-      for (const auto& k : n.kids)
-        total *= estimate_terms(k);
-      return total;
-    }
-    case node_kind::neg:
-    case node_kind::percent:
-      return estimate_terms(n.kids.at(0));
-    case node_kind::pow: {
-      long e = 0;
-      double t = estimate_terms(n.kids.at(0));
-      if (!small_integer(n.kids.at(1), e) || t <= 1)
-        return std::max(t, estimate_terms(n.kids.at(1)));
-      // Multinomial count C(|e| + t - 1, t - 1), computed in logs.
-      double k = std::fabs(static_cast<double>(e));
-      double log_count = std::lgamma(k + t) - std::lgamma(k + 1)
-                         - std::lgamma(t);
-      return log_count > 40 ? 1e18 : std::exp(log_count);
-    }
-    default: {
-      double inner = 1;
-      for (const auto& k : n.kids)
-        inner = std::max(inner, estimate_terms(k));
-      return inner;
-    }
+  case node_kind::add: {
+    double total = 0;
+    for (const auto& k : n.kids)
+      total += estimate_terms(k);
+    return total;
+  }
+  case node_kind::mul:
+  case node_kind::div: {
+    double total = 1;
+    for (const auto& k : n.kids)
+      total *= estimate_terms(k);
+    return total;
+  }
+  case node_kind::neg:
+  case node_kind::percent:
+    return estimate_terms(n.kids.at(0));
+  case node_kind::pow: {
+    long e = 0;
+    double t = estimate_terms(n.kids.at(0));
+    if (!small_integer(n.kids.at(1), e) || t <= 1)
+      return std::max(t, estimate_terms(n.kids.at(1)));
+    // Multinomial count C(|e| + t - 1, t - 1), computed in logs.
+    double k = std::fabs(static_cast<double>(e));
+    double log_count = std::lgamma(k + t) - std::lgamma(k + 1) - std::lgamma(t);
+    return log_count > 40 ? 1e18 : std::exp(log_count);
+  }
+  default: {
+    double inner = 1;
+    for (const auto& k : n.kids)
+      inner = std::max(inner, estimate_terms(k));
+    return inner;
+  }
   }
 }
 
 /// Upper estimate of the polynomial degree in all symbols together.
 double estimate_degree(const node& n) {
   switch (n.kind) {
-    case node_kind::symbol:
-      return 1;
-    case node_kind::add: {
-      double d = 0;
-      for (const auto& k : n.kids)
-        d = std::max(d, estimate_degree(k));
-      return d;
-    }
-    case node_kind::mul:
-    case node_kind::div: {
-      double d = 0;
-      for (const auto& k : n.kids)
-        d += estimate_degree(k);
-      return d;
-    }
-    case node_kind::neg:
-    case node_kind::percent:
-      return estimate_degree(n.kids.at(0));
-    case node_kind::pow: {
-      long e = 0;
-      double base = estimate_degree(n.kids.at(0));
-      if (small_integer(n.kids.at(1), e))
-        return base * std::fabs(static_cast<double>(e));
-      return base + estimate_degree(n.kids.at(1));
-    }
-    default: {
-      double d = 0;
-      for (const auto& k : n.kids)
-        d = std::max(d, estimate_degree(k));
-      return d;
-    }
+  case node_kind::symbol:
+    return 1;
+  case node_kind::add: {
+    double d = 0;
+    for (const auto& k : n.kids)
+      d = std::max(d, estimate_degree(k));
+    return d;
+  }
+  case node_kind::mul:
+  case node_kind::div: {
+    double d = 0;
+    for (const auto& k : n.kids)
+      d += estimate_degree(k);
+    return d;
+  }
+  case node_kind::neg:
+  case node_kind::percent:
+    return estimate_degree(n.kids.at(0));
+  case node_kind::pow: {
+    long e = 0;
+    double base = estimate_degree(n.kids.at(0));
+    if (small_integer(n.kids.at(1), e))
+      return base * std::fabs(static_cast<double>(e));
+    return base + estimate_degree(n.kids.at(1));
+  }
+  default: {
+    double d = 0;
+    for (const auto& k : n.kids)
+      d = std::max(d, estimate_degree(k));
+    return d;
+  }
   }
 }
 
@@ -117,71 +116,66 @@ double bit_length(const GiNaC::numeric& x) {
 }
 
 class converter {
-public:
+ public:
   explicit converter(const symbolic_limits& limits) : limits_(limits) {}
 
   GiNaC::ex convert(const node& n) {
     switch (n.kind) {
-      case node_kind::number:
-        return number(n);
-      case node_kind::symbol: {
-        auto it = symbols_.find(n.text);
-        if (it == symbols_.end())
-          it = symbols_.emplace(n.text, GiNaC::symbol{n.text}).first;
-        return it->second;
-      }
-      case node_kind::pi:
-        return GiNaC::Pi;
-      case node_kind::euler:
-        return GiNaC::exp(GiNaC::ex{1});
-      case node_kind::imaginary:
-        return GiNaC::I;
-      case node_kind::add: {
-        GiNaC::exvector terms;
-        for (const auto& k : n.kids)
-          terms.push_back(convert(k));
-        return GiNaC::add{terms};
-      }
-      case node_kind::mul: {
-        GiNaC::exvector factors;
-        for (const auto& k : n.kids)
-          factors.push_back(convert(k));
-        return GiNaC::mul{factors};
-      }
-      case node_kind::neg:
-        return -convert(n.kids.at(0));
-      case node_kind::percent:
-        return convert(n.kids.at(0)) / 100;
-      case node_kind::div: {
-        auto num = convert(n.kids.at(0));
-        auto den = convert(n.kids.at(1));
-        if (den.is_zero())
-          throw refused{};
-        return num / den;
-      }
-      case node_kind::pow:
-        if (n.kids.at(0).kind == node_kind::euler)
-          return GiNaC::exp(convert(n.kids.at(1))); // e^{i\pi} simplifies
-        return power(convert(n.kids.at(0)), convert(n.kids.at(1)));
-      case node_kind::root:
-        return root(convert(n.kids.at(0)), convert(n.kids.at(1)));
-      case node_kind::log_base:
-        return GiNaC::log(convert(n.kids.at(1)))
-               / GiNaC::log(convert(n.kids.at(0)));
-      case node_kind::factorial:
-        return factorial(convert(n.kids.at(0)));
-      case node_kind::binom:
-        return binomial(convert(n.kids.at(0)), convert(n.kids.at(1)));
-      case node_kind::abs:
-        return GiNaC::abs(convert(n.kids.at(0)));
-      case node_kind::func:
-        return function(n.text, convert(n.kids.at(0)));
-      default:
-        throw refused{}; // infinity, ±, literals, structures
+    case node_kind::number:
+      return number(n);
+    case node_kind::symbol: {
+      auto it = symbols_.find(n.text);
+      if (it == symbols_.end())
+        it = symbols_.emplace(n.text, GiNaC::symbol{n.text}).first;
+      return it->second;
+    }
+    case node_kind::pi:
+      return GiNaC::Pi;
+    case node_kind::euler:
+      return GiNaC::exp(GiNaC::ex{1});
+    case node_kind::imaginary:
+      return GiNaC::I;
+    case node_kind::add: {
+      GiNaC::exvector terms;
+      for (const auto& k : n.kids)
+        terms.push_back(convert(k));
+      return GiNaC::add{terms};
+    }
+    case node_kind::mul: {
+      GiNaC::exvector factors;
+      for (const auto& k : n.kids)
+        factors.push_back(convert(k));
+      return GiNaC::mul{factors};
+    }
+    case node_kind::neg:
+      return -convert(n.kids.at(0));
+    case node_kind::percent:
+      return convert(n.kids.at(0)) / 100;
+    case node_kind::div:
+      return divide(convert(n.kids.at(0)), convert(n.kids.at(1)));
+    case node_kind::pow:
+      if (n.kids.at(0).kind == node_kind::euler)
+        return GiNaC::exp(convert(n.kids.at(1))); // e^{i\pi} simplifies
+      return power(convert(n.kids.at(0)), convert(n.kids.at(1)));
+    case node_kind::root:
+      return root(convert(n.kids.at(0)), convert(n.kids.at(1)));
+    case node_kind::log_base:
+      return divide(logarithm(convert(n.kids.at(1))),
+                    logarithm(convert(n.kids.at(0))));
+    case node_kind::factorial:
+      return factorial(convert(n.kids.at(0)));
+    case node_kind::binom:
+      return binomial(convert(n.kids.at(0)), convert(n.kids.at(1)));
+    case node_kind::abs:
+      return GiNaC::abs(convert(n.kids.at(0)));
+    case node_kind::func:
+      return function(n.text, convert(n.kids.at(0)));
+    default:
+      throw refused{}; // infinity, ±, literals, structures
     }
   }
 
-private:
+ private:
   GiNaC::ex number(const node& n) {
     if (n.digits.size() > 4000 || std::abs(n.exp10) > 4000)
       throw refused{};
@@ -199,7 +193,39 @@ private:
       throw refused{};
   }
 
+  // GiNaC leaks the half-built object when its automatic evaluation throws
+  // (0^0, 1/0, log(0), tan(pi/2)), so those inputs are refused before GiNaC
+  // sees them instead of being caught afterwards.
+
+  GiNaC::ex divide(const GiNaC::ex& num, const GiNaC::ex& den) {
+    if (den.is_zero())
+      throw refused{};
+    return num / den;
+  }
+
+  GiNaC::ex logarithm(const GiNaC::ex& x) {
+    if (x.is_zero())
+      throw refused{};
+    return GiNaC::log(x);
+  }
+
+  /// True when x / unit is a rational with denominator 2: the poles of tan
+  /// (unit pi) and tanh (unit i pi).
+  static bool half_multiple(const GiNaC::ex& x, const GiNaC::ex& unit) {
+    GiNaC::ex ratio = x / unit;
+    if (!GiNaC::is_a<GiNaC::numeric>(ratio))
+      return false;
+    const auto& r = GiNaC::ex_to<GiNaC::numeric>(ratio);
+    return r.is_rational() && r.denom() == 2;
+  }
+
   GiNaC::ex power(const GiNaC::ex& base, const GiNaC::ex& exponent) {
+    if (base.is_zero()) {
+      bool positive = GiNaC::is_a<GiNaC::numeric>(exponent)
+                      && GiNaC::ex_to<GiNaC::numeric>(exponent).is_positive();
+      if (!positive)
+        throw refused{};
+    }
     if (GiNaC::is_a<GiNaC::numeric>(exponent)) {
       const auto& e = GiNaC::ex_to<GiNaC::numeric>(exponent);
       if (!e.is_rational())
@@ -254,28 +280,40 @@ private:
       return GiNaC::sin(x);
     if (name == "cos")
       return GiNaC::cos(x);
-    if (name == "tan")
+    if (name == "tan") {
+      if (half_multiple(x, GiNaC::Pi))
+        throw refused{};
       return GiNaC::tan(x);
-    if (name == "cot")
-      return 1 / GiNaC::tan(x);
+    }
+    if (name == "cot") {
+      if (half_multiple(x, GiNaC::Pi))
+        return GiNaC::ex{0};
+      return divide(1, GiNaC::tan(x));
+    }
     if (name == "sec")
-      return 1 / GiNaC::cos(x);
+      return divide(1, GiNaC::cos(x));
     if (name == "csc")
-      return 1 / GiNaC::sin(x);
+      return divide(1, GiNaC::sin(x));
     if (name == "asin")
       return GiNaC::asin(x);
     if (name == "acos")
       return GiNaC::acos(x);
-    if (name == "atan")
+    if (name == "atan") {
+      if (x.is_equal(GiNaC::I) || x.is_equal(-GiNaC::I))
+        throw refused{};
       return GiNaC::atan(x);
+    }
     if (name == "sinh")
       return GiNaC::sinh(x);
     if (name == "cosh")
       return GiNaC::cosh(x);
-    if (name == "tanh")
+    if (name == "tanh") {
+      if (half_multiple(x, GiNaC::I * GiNaC::Pi))
+        throw refused{};
       return GiNaC::tanh(x);
+    }
     if (name == "log")
-      return GiNaC::log(x);
+      return logarithm(x);
     if (name == "exp")
       return GiNaC::exp(x);
     if (name == "sqrt")
@@ -298,13 +336,12 @@ bool exact_number(const GiNaC::ex& e) {
 /// The guards that do not need GiNaC: true when `expr` may be converted.
 bool within_limits(const node& expr, const symbolic_limits& limits) {
   return tree_size(expr) <= limits.max_nodes && is_scalar(expr)
-         && !contains(expr, node_kind::infinity)
-         && !has_plus_minus(expr);
+         && !contains(expr, node_kind::infinity) && !has_plus_minus(expr);
 }
 
 /// Runs `work` with the GiNaC lock, unless the lock cannot be had before
 /// the deadline or the work throws; `fallback` is returned then.
-template <class T, class F>
+template<class T, class F>
 T with_ginac(budget& b, T fallback, F&& work) {
   std::unique_lock lock{ginac_mutex(), std::defer_lock};
   if (!lock.try_lock_until(b.deadline()) || !b.check_clock())

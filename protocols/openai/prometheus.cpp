@@ -139,7 +139,8 @@ bool parse_line(std::string_view line, std::string_view& name,
     auto [p, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), ts);
     if (ec != std::errc{} || p != tok.data() + tok.size()) {
       double secs = 0;
-      if (!parse_value(tok, secs) || !std::isfinite(secs))
+      // Beyond +-9.2e15 s the milliseconds do not fit in int64.
+      if (!parse_value(tok, secs) || !(std::fabs(secs) < 9e15))
         return false;
       ts = static_cast<int64_t>(secs * 1000);
     }

@@ -162,6 +162,7 @@ TEST_CASE("malformed lines are skipped, garbage yields nothing") {
                      "vllm:num_requests_running\n"
                      "{engine=\"0\"} 5\n"
                      "9metric 5\n"
+                     "vllm:num_requests_running 5 1.7e133\n" // huge timestamp
                      "vllm:num_requests_waiting 2\n";
   auto samples = parse_prometheus_samples(text);
   REQUIRE(samples.size() == 1);

@@ -141,9 +141,20 @@ TEST_CASE("SSE framing: comments, event lines, multi-line data") {
                   "data:{\"choices\":[{\"index\":0,\"delta\":{\"content\":"
                   "\"b\"},\"finish_reason\":\"stop\"}]}\n\n"
                   "data: [DONE]\n\n";
-  auto r = run(s);
-  REQUIRE(r);
-  CHECK(r->choices[0].text == "ab");
+  // Every line ending, fed whole and byte by byte (a CRLF split between
+  // feeds must not end the multi-line event early).
+  for (const auto& text :
+       {s, replace_all(s, "\n", "\r\n"), replace_all(s, "\n", "\r")}) {
+    auto r = run(text);
+    REQUIRE(r);
+    CHECK(r->choices[0].text == "ab");
+    stream_accumulator acc{where, true};
+    for (char c : text)
+      REQUIRE(acc.feed(std::string_view(&c, 1)));
+    auto bytewise = acc.finish(true);
+    REQUIRE(bytewise);
+    CHECK(bytewise->choices[0].text == "ab");
+  }
 }
 
 TEST_CASE("several choices interleaved, reasoning deltas") {

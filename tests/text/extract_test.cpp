@@ -27,8 +27,8 @@ answer_source source_of(std::string_view solution) {
 TEST_CASE("the last boxed answer wins, with nested braces") {
   CHECK(extracted("First $\\boxed{1}$, then finally $\\boxed{\\frac{1}{2}}$.")
         == "\\frac{1}{2}");
-  CHECK(extracted("So $x = \\boxed{\\sqrt{\\frac{a}{b}}}$") ==
-        "\\sqrt{\\frac{a}{b}}");
+  CHECK(extracted("So $x = \\boxed{\\sqrt{\\frac{a}{b}}}$")
+        == "\\sqrt{\\frac{a}{b}}");
   CHECK(extracted("\\boxed{\\{1, 2\\}}") == "\\{1, 2\\}");
   CHECK(source_of("\\boxed{3}") == answer_source::boxed);
 }
@@ -45,7 +45,8 @@ TEST_CASE("adjacent boxes are joined as several answers") {
   CHECK(extracted("\\boxed{1}, \\boxed{-3}") == "1, -3");
   // Separated by prose: only the last one counts.
   CHECK(extracted("We get \\boxed{1} for part a. For part b we find "
-                  "\\boxed{2}") == "2");
+                  "\\boxed{2}")
+        == "2");
 }
 
 TEST_CASE("a truncated last box is skipped") {
@@ -109,6 +110,9 @@ TEST_CASE("normalisation removes presentation") {
   CHECK(normalize_answer("5 meters") == "5");
   CHECK(normalize_answer("575\\text{ students}") == "575");
   CHECK(normalize_answer("\\text{Evelyn}") == "Evelyn");
+  CHECK(normalize_answer("\\text{M}") == "M"); // a name, not metres
+  CHECK(normalize_answer("\\frac{3}{4}\\pi\\text{ inches}")
+        == "\\frac{3}{4}\\pi");
   CHECK(normalize_answer("50\\%") == "50%");
   CHECK(normalize_answer("x \\leq 3") == "x \\le 3");
   CHECK(normalize_answer("\\varnothing") == "\\emptyset");

@@ -71,22 +71,27 @@ TEST_CASE("labelled pairs from MATH and GSM8K agree at least 99%") {
     if (!ok)
       std::cout << "disagreement at equiv_pairs.tsv:" << p.line << " ["
                 << p.form << "] " << p.a << "  vs  " << p.b << ": expected "
-                << p.expected << ", got " << to_string(result.verdict)
-                << " (" << result.reason << ")\n";
+                << p.expected << ", got " << to_string(result.verdict) << " ("
+                << result.reason << ")\n";
   }
   double share = static_cast<double>(agree) / static_cast<double>(pairs.size());
-  std::cout << "labelled pairs: " << agree << "/" << pairs.size()
-            << " agree (" << share * 100 << "%)\n";
+  std::cout << "labelled pairs: " << agree << "/" << pairs.size() << " agree ("
+            << share * 100 << "%)\n";
   CHECK(labels.size() == 2);
   CHECK(share >= 0.99);
   // Every form the library claims to handle is represented.
-  for (const char* form :
-       {"frac", "frac_short", "sqrt", "root", "pi", "spacing", "text_wrapper",
-        "units", "degrees", "percent", "thousands", "mixed", "decimal_frac",
-        "cdot_times", "implicit_mult", "power", "infinity", "emptyset", "in",
-        "equation", "interval", "union", "set", "tuple", "matrix", "pm",
-        "multiple", "inequality", "text", "complex", "base", "decimal",
-        "program_output", "polynomial", "functions"}) {
+  for (const char* form : {"frac",         "frac_short", "sqrt",
+                           "root",         "pi",         "spacing",
+                           "text_wrapper", "units",      "degrees",
+                           "percent",      "thousands",  "mixed",
+                           "decimal_frac", "cdot_times", "implicit_mult",
+                           "power",        "infinity",   "emptyset",
+                           "in",           "equation",   "interval",
+                           "union",        "set",        "tuple",
+                           "matrix",       "pm",         "multiple",
+                           "inequality",   "text",       "complex",
+                           "base",         "decimal",    "program_output",
+                           "polynomial",   "functions"}) {
     INFO("form " << form);
     CHECK(per_form.count(form) == 1);
   }

@@ -118,12 +118,38 @@ TEST_CASE("a tiny budget gives unknown, never a wrong verdict") {
 }
 
 TEST_CASE("garbage never crashes") {
-  for (std::string_view junk :
-       {"\\", "{", "}", "\\frac", "\\frac{", "\\sqrt[", "\\begin{pmatrix}",
-        "\\end{pmatrix}", "^", "_", "1_", "x_{", "|", "||", "(,)", "[", "]",
-        "\\left(", "$$", "\\boxed{", "\\text{", "1e99999", "1e-99999",
-        "0^{-1}", "\\log_1 1", "\\sqrt[0]{2}", "\\infty-\\infty",
-        "\\pm\\pm\\pm", "=", "<<", "\\{\\}\\cup", "\xff\xfe\x80"}) {
+  for (std::string_view junk : {"\\",
+                                "{",
+                                "}",
+                                "\\frac",
+                                "\\frac{",
+                                "\\sqrt[",
+                                "\\begin{pmatrix}",
+                                "\\end{pmatrix}",
+                                "^",
+                                "_",
+                                "1_",
+                                "x_{",
+                                "|",
+                                "||",
+                                "(,)",
+                                "[",
+                                "]",
+                                "\\left(",
+                                "$$",
+                                "\\boxed{",
+                                "\\text{",
+                                "1e99999",
+                                "1e-99999",
+                                "0^{-1}",
+                                "\\log_1 1",
+                                "\\sqrt[0]{2}",
+                                "\\infty-\\infty",
+                                "\\pm\\pm\\pm",
+                                "=",
+                                "<<",
+                                "\\{\\}\\cup",
+                                "\xff\xfe\x80"}) {
     auto r = equivalent(junk, "1");
     CHECK(r.verdict != verdict_kind::equal);
     (void)kpsynth::text::normalize_answer(junk);

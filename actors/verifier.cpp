@@ -1,0 +1,141 @@
+#include "actors/verifier.hpp"
+
+#include "protocols/errors.hpp"
+#include "text/equivalence.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <fmt/format.h>
+
+namespace kpsynth {
+
+void judge_program_output(item_record& x, const program_run& run,
+                          double budget_ms) {
+  x.program_output = run.output;
+  if (run.outcome != "ok") {
+    x.status = item_status::rejected;
+    x.why = {"verify", "program_failed",
+             fmt::format("program ended with {}{}", run.outcome,
+                         run.detail.empty() ? "" : ": " + run.detail)};
+    return;
+  }
+  // The answer is the last non-empty line the program printed.
+  std::string_view out = run.output;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' '
+                          || out.back() == '\r'))
+    out.remove_suffix(1);
+  auto nl = out.rfind('\n');
+  auto line = out.substr(nl == out.npos ? 0 : nl + 1);
+  if (line.empty()) {
+    x.status = item_status::rejected;
+    x.why = {"verify", "program_silent", "the program printed nothing"};
+    return;
+  }
+  text::equiv_options opts;
+  opts.budget
+    = std::chrono::microseconds{static_cast<int64_t>(budget_ms * 1000)};
+  auto r = text::equivalent(line, x.consensus_answer, opts);
+  x.program_agrees = r.verdict == text::verdict_kind::equal;
+  if (!x.program_agrees) {
+    x.status = item_status::rejected;
+    x.why = {"verify", "program_disagrees",
+             fmt::format("program printed '{}' but the answer is '{}' ({})",
+                         line, x.consensus_answer, r.reason)};
+  }
+}
+
+namespace {
+
+using self_ptr = item_stage_actor::stateful_pointer<verifier_state>;
+
+void pump(self_ptr self);
+
+void start(self_ptr self, item_record x) {
+  auto& st = self->state;
+  auto& w = st.workers[st.next_worker++ % st.workers.size()];
+  ++st.running;
+  auto timeout = std::chrono::milliseconds{
+    static_cast<int64_t>(st.ctx->cfg.verify.wall_seconds * 1000) + 30'000};
+  auto item = std::make_shared<item_record>(std::move(x));
+  auto program = item->program;
+  self->request(w, timeout, atom::run_v, std::move(program))
+    .then(
+      [self, item](program_run& run) {
+        auto& s = self->state;
+        --s.running;
+        judge_program_output(*item, run, s.ctx->cfg.consensus.budget_ms);
+        s.out.ready.push_back(std::move(*item));
+        pump(self);
+      },
+      [self, item](caf::error& err) {
+        auto& s = self->state;
+        --s.running;
+        item->status = item_status::failed;
+        item->why = {"verify", "sandbox_error", decode_error(err).message};
+        s.out.ready.push_back(std::move(*item));
+        pump(self);
+      });
+}
+
+void pump(self_ptr self) {
+  auto& st = self->state;
+  auto capacity = static_cast<uint32_t>(st.workers.size());
+  while (!st.waiting.empty() && st.running < capacity) {
+    auto x = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    start(self, std::move(x));
+  }
+  if (auto batch = st.out.take(); !batch.empty())
+    self->send(st.downstream, atom::push_v, std::move(batch));
+  auto held = st.waiting.size() + st.running + st.out.ready.size();
+  if (st.upstream)
+    if (auto n = st.in.to_pull(held); n > 0)
+      self->send(st.upstream, atom::pull_v, n);
+  if (st.in.upstream_done && held == 0 && !st.out.done_sent) {
+    st.out.done_sent = true;
+    self->send(st.downstream, atom::done_v);
+  }
+}
+
+} // namespace
+
+item_stage_actor::behavior_type
+verifier(item_stage_actor::stateful_pointer<verifier_state> self,
+         context_ptr ctx, std::vector<sandbox_worker_actor> workers,
+         consumer_actor<item_record> downstream) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.workers = std::move(workers);
+  st.downstream = std::move(downstream);
+  st.in.bound = static_cast<uint32_t>(st.workers.size()) * 4;
+  self->send(st.downstream, atom::attach_v, producer_actor{self});
+  return {
+    [=](atom::attach, producer_actor& up) {
+      self->state.upstream = std::move(up);
+      pump(self);
+    },
+    [=](atom::push, std::vector<item_record>& xs) {
+      auto& s = self->state;
+      s.in.received(xs.size());
+      for (auto& x : xs) {
+        if (x.status != item_status::in_flight)
+          s.out.ready.push_back(std::move(x));
+        else
+          s.waiting.push_back(std::move(x));
+      }
+      pump(self);
+    },
+    [=](atom::done) {
+      self->state.in.upstream_done = true;
+      pump(self);
+    },
+    [=](atom::pull, uint32_t n) {
+      self->state.out.credit += n;
+      pump(self);
+    },
+    // This stage makes no LLM calls; it never asks for credit.
+    [=](atom::credit, const std::string&, uint32_t) {},
+  };
+}
+
+} // namespace kpsynth

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets everything up, builds kpsynth with its tests, and runs the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+scripts/setup.sh --test
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)"
+built=$(date +%s)
+echo "build took $((built - start)) s"
+ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 600
+echo "build + tests took $(( $(date +%s) - start )) s"
