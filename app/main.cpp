@@ -2,6 +2,7 @@
 // This file only parses the command line; the work is in the subcommands.
 
 #include "app/commands.hpp"
+#include "app/tool_commands.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -46,6 +47,40 @@ int main(int argc, char** argv) {
   sim->add_option("--seed", so.seed, "seed of answers and faults")
     ->capture_default_str();
 
+  auto* equiv = cli.add_subcommand(
+    "equiv", "are two final answers the same? (exit 0 yes, 1 no, 3 unknown)");
+  std::string ans_a, ans_b;
+  bool ordered = false;
+  double budget_ms = 100;
+  equiv->add_option("a", ans_a, "first answer (LaTeX or plain)")->required();
+  equiv->add_option("b", ans_b, "second answer")->required();
+  equiv->add_flag("--ordered", ordered,
+                  "lists of answers must match in order");
+  equiv->add_option("--budget-ms", budget_ms, "time budget")
+    ->capture_default_str();
+
+  auto* decontam = cli.add_subcommand(
+    "decontam", "flag benchmark contamination and near-duplicates in a JSONL");
+  kpsynth::app::decontam_options dopts;
+  decontam->add_option("input", dopts.input, "JSONL file")
+    ->required()
+    ->check(CLI::ExistingFile);
+  decontam->add_option("--field", dopts.field,
+                       "field with the text; a+b joins fields")
+    ->capture_default_str();
+  decontam->add_option("--benchmarks", dopts.benchmarks,
+                       "benchmark directory (bundled layout)")
+    ->capture_default_str();
+  decontam->add_option("--clean", dopts.clean_out, "write kept lines here");
+  decontam->add_option("--flagged", dopts.flagged_out,
+                       "write flagged lines with reasons here");
+  decontam->add_option("--threshold", dopts.threshold,
+                       "MinHash Jaccard threshold")
+    ->capture_default_str();
+  bool no_dedup = false;
+  decontam->add_flag("--no-dedup", no_dedup,
+                     "do not drop near-duplicates within the file");
+
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
   spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
@@ -53,5 +88,11 @@ int main(int argc, char** argv) {
     return kpsynth::app::run_command(config_file, quiet);
   if (*sim)
     return kpsynth::app::sim_command(so);
+  if (*equiv)
+    return kpsynth::app::equiv_command(ans_a, ans_b, ordered, budget_ms);
+  if (*decontam) {
+    dopts.dedup = !no_dedup;
+    return kpsynth::app::decontam_command(dopts);
+  }
   return 2;
 }

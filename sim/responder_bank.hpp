@@ -187,8 +187,19 @@ struct analysis {
   evaluation eval;
 };
 
+/// Generated problems open with a bracketed setting built from their
+/// knowledge points ("[Setting: ...] "), which makes problems of the same
+/// family read differently, as a real model's would; it carries no data.
+inline std::string_view strip_setting(std::string_view text) {
+  if (text.substr(0, 10) != "[Setting: ")
+    return text;
+  auto end = text.find("] ");
+  return end == std::string_view::npos ? text : text.substr(end + 2);
+}
+
 /// Matches a whitespace-squeezed problem text against every pattern.
 inline bool analyse(std::string_view squeezed_text, analysis& out) {
+  squeezed_text = strip_setting(squeezed_text);
   for (auto& f : families()) {
     const variant* vs[] = {&f.sound, &f.missing, &f.contradictory};
     for (int i = 0; i < 3; ++i) {

@@ -261,7 +261,20 @@ inline std::string generate(const context& c) {
   } else {
     fam.make_sound(r, p);
   }
-  return "Problem: " + render(v->pattern, p) + "\n";
+  // A setting from the knowledge points: real models weave the concepts
+  // into the story, so problems from one family differ in wording.
+  static const char* openings[] = {"a lesson on", "a contest round about",
+                                   "a workshop combining",
+                                   "an exercise set on"};
+  std::string setting = "[Setting: ";
+  setting += openings[hasher{h.value()}.add("opening").value() % 4];
+  for (size_t i = 0; i < points.size(); ++i) {
+    setting += i == 0 ? " " : (i + 1 == points.size() ? " and " : ", ");
+    for (char ch : core::llm_text::lower(points[i]))
+      setting += ch == ']' ? ')' : ch;
+  }
+  setting += "] ";
+  return "Problem: " + setting + render(v->pattern, p) + "\n";
 }
 
 inline std::string difficulty(const context& c) {
