@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 namespace kpsynth {
@@ -262,6 +263,28 @@ caf::error classify(self_ptr self, const http_outcome& out, double now,
   return make_error(ec::fatal, std::move(msg));
 }
 
+/// Whether a failed exchange says the server cannot produce n choices in one
+/// request; then the call is split instead of failed.
+bool refuses_n(const llm_client_state& st, const llm_client_state::call& c,
+               const http_outcome& out) {
+  auto* call = std::get_if<llm_call>(&c.what);
+  if (call == nullptr || call->n <= 1 || c.parts != 1 || !st.cfg.supports_n
+      || out.transport_error != 0)
+    return false;
+  if (out.status != 400 && out.status != 422 && out.status != 500)
+    return false;
+  auto err = openai::classify_error(out.status, out.body, out.retry_after);
+  std::string msg = err.message;
+  for (auto& ch : msg)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return msg.find("choice") != std::string::npos
+         || msg.find(" n ") != std::string::npos
+         || msg.find("'n'") != std::string::npos
+         || msg.find("\"n\"") != std::string::npos
+         || msg.find("n must") != std::string::npos
+         || msg.find("n >") != std::string::npos;
+}
+
 void on_http_done(self_ptr self, uint64_t req_id, http_outcome& out) {
   auto& st = self->state;
   auto r = st.request_call.find(req_id);
@@ -290,6 +313,20 @@ void on_http_done(self_ptr self, uint64_t req_id, http_outcome& out) {
                  && out.status < 300;
   caf::error err;
   embed_reply ereply;
+  if (!http_ok && refuses_n(st, c, out)) {
+    // llama.cpp answers n > 1 with HTTP 500: from now on ask for each
+    // choice separately, starting with this call.
+    spdlog::warn("{}: the server refuses n > 1 (HTTP {}); sending one "
+                 "request per choice from now on",
+                 st.url, out.status);
+    st.cfg.supports_n = false;
+    c.parts = std::get<llm_call>(c.what).n;
+    c.started = 0;
+    c.returned = 0;
+    st.waiting.push_front(call_id);
+    start_waiting(self);
+    return;
+  }
   if (!http_ok) {
     err = classify(self, out, now, latency_s);
   } else if (std::holds_alternative<llm_call>(c.what)) {

@@ -96,19 +96,6 @@ int panel_calibrate_command(const panel_calibrate_options& o) {
                              "no labelled set: give --labels or --from-run",
                              "--labels"));
   }
-  std::optional<std::vector<quality::judge_vote>> run_votes;
-  if (!o.from_run.empty() && (!o.export_votes.empty() || o.votes.empty())) {
-    auto v = quality::votes_from_run(o.from_run);
-    if (!v)
-      return fail(v.error());
-    run_votes = std::move(*v);
-    if (!o.export_votes.empty()) {
-      if (auto p = quality::write_text_file(o.export_votes,
-                                            quality::to_jsonl(*run_votes)))
-        return fail(*p);
-      fmt::print("run votes:    {}\n", o.export_votes);
-    }
-  }
   std::vector<quality::judge_vote> votes;
   if (!o.votes.empty()) {
     auto v = quality::load_votes(o.votes);
@@ -122,14 +109,23 @@ int panel_calibrate_command(const panel_calibrate_options& o) {
     votes = std::move(*v);
     fmt::print("simulated {} votes of {} judges (seed {})\n", votes.size(),
                specs.size(), o.sim_seed);
-  } else if (run_votes) {
-    votes = std::move(*run_votes);
+  } else if (!o.from_run.empty()) {
+    auto v = quality::votes_from_run(o.from_run);
+    if (!v)
+      return fail(v.error());
+    votes = std::move(*v);
     fmt::print("using the run's own {} verdicts\n", votes.size());
   } else {
     return fail(make_problem("bad_option",
                              "no votes: give --votes, simulated --judge "
                              "profiles, or --from-run",
                              "--votes"));
+  }
+  if (!o.write_votes.empty()) {
+    if (auto p = quality::write_text_file(o.write_votes,
+                                          quality::to_jsonl(votes)))
+      return fail(*p);
+    fmt::print("votes:        {}\n", o.write_votes);
   }
   quality::calibration_options co;
   co.threshold = o.threshold;

@@ -40,8 +40,9 @@ struct panel_calibrate_options {
   std::string from_run;
   /// Write the labelled set built from `from_run` here (JSONL).
   std::string write_labels;
-  /// Write the run's own verdicts (from `from_run`) here as votes JSONL.
-  std::string export_votes;
+  /// Write the votes that were scored (read, simulated or taken from the
+  /// run) here as votes JSONL, e.g. to export a run's verdicts.
+  std::string write_votes;
   /// Simulator seed ([simulator] seed of the run; decides judge votes).
   uint64_t sim_seed = 1;
   /// Prompt pack used to ask the simulated judges.

@@ -23,6 +23,8 @@ int sim_command(const sim_command_options& opts) {
     sc.profile = opts.profile;
     sc.seed = opts.seed;
     sc.loading_seconds = opts.loading_seconds;
+    sc.refuse_n = opts.refuse_n;
+    sc.metrics = !opts.no_metrics;
     if (opts.fault_rate > 0)
       sc.faults["all"] = opts.fault_rate;
   }
@@ -35,8 +37,8 @@ int sim_command(const sim_command_options& opts) {
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   net::io_runtime io{2};
-  auto srv = start_simulator(io, sc, sim_quirks{opts.refuse_n, !opts.no_metrics},
-                             opts.config_file);
+  auto srv = start_simulator(
+    io, sc, sim_quirks{opts.refuse_n, !opts.no_metrics}, opts.config_file);
   if (!srv) {
     spdlog::error("{}", srv.error().to_string());
     return 2;

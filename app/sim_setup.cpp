@@ -1,5 +1,4 @@
 #include "app/commands.hpp"
-
 #include "net/io_runtime.hpp"
 #include "sim/server.hpp"
 
@@ -16,7 +15,7 @@ namespace {
 /// Converts an override to an integer knob. Config numbers are doubles; a
 /// negative, fractional or too large value must be an error, not a wrapped
 /// (undefined) cast.
-template <class T>
+template<class T>
 std::optional<problem> whole(double v, T& out, const std::string& where) {
   if (!(v >= 0 && v == std::floor(v)
         && v <= static_cast<double>(std::numeric_limits<T>::max())))
@@ -77,7 +76,8 @@ start_simulator(net::io_runtime& io, const config::simulator_config& cfg,
     p.where = key("simulator.profile");
     return p;
   }
-  if (auto p = override_profile(*prof, cfg.overrides, key("simulator.overrides")))
+  if (auto p =
+        override_profile(*prof, cfg.overrides, key("simulator.overrides")))
     return *p;
   if (auto checked = sim::validate_profile(*prof); !checked) {
     auto p = checked.error();
@@ -101,6 +101,8 @@ start_simulator(net::io_runtime& io, const config::simulator_config& cfg,
   opts.faults = std::move(*faults);
   opts.fault_seed = cfg.seed;
   opts.loading_seconds = cfg.loading_seconds;
+  opts.refuse_n = cfg.refuse_n;
+  opts.metrics = cfg.metrics;
   opts.refuse_n = quirks.refuse_n;
   opts.metrics = quirks.metrics;
   return sim::server::start(io, std::move(opts));

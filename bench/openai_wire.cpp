@@ -33,7 +33,7 @@ double cpu_now() {
 /// Runs `f` repeatedly for about `budget_s` CPU seconds; prints ns per call
 /// and, given `bytes` per call, MB/s. Returns a checksum so that the work
 /// cannot be optimised away.
-template <class F>
+template<class F>
 std::size_t measure(const char* name, double budget_s, std::size_t bytes,
                     F&& f) {
   std::size_t sink = f(); // warm-up (allocations, parser capacity)
@@ -81,9 +81,10 @@ std::string vllm_metrics_page() {
     page += "vllm:kv_cache_usage_perc" + lbl + "} 0.83\n";
     page += "vllm:num_preemptions_total" + lbl + "} 12.0\n";
     // Histograms dominate real pages: 6 of them with ~20 buckets each.
-    for (const char* h : {"time_to_first_token_seconds", "e2e_request_latency_seconds",
-                          "inter_token_latency_seconds", "request_prompt_tokens",
-                          "request_generation_tokens", "request_queue_time_seconds"}) {
+    for (const char* h :
+         {"time_to_first_token_seconds", "e2e_request_latency_seconds",
+          "inter_token_latency_seconds", "request_prompt_tokens",
+          "request_generation_tokens", "request_queue_time_seconds"}) {
       page += std::string("# TYPE vllm:") + h + " histogram\n";
       for (int b = 0; b < 20; ++b)
         page += std::string("vllm:") + h + "_bucket" + lbl + ",le=\""
@@ -101,7 +102,8 @@ int main(int argc, char** argv) {
   double budget = argc > 1 ? std::atof(argv[1]) : 0.5;
   auto solutions = load_solutions();
   if (solutions.empty()) {
-    std::fprintf(stderr, "no solutions in data/seeds/math_train_sample.jsonl\n");
+    std::fprintf(stderr,
+                 "no solutions in data/seeds/math_train_sample.jsonl\n");
     return 1;
   }
   std::string all;
@@ -111,12 +113,12 @@ int main(int argc, char** argv) {
               all.size());
   std::size_t sink = 0;
 
-  sink += measure("append_json_string (all solutions)", budget, all.size(),
-                  [&] {
-                    std::string out;
-                    core::append_json_string(out, all);
-                    return out.size();
-                  });
+  sink +=
+    measure("append_json_string (all solutions)", budget, all.size(), [&] {
+      std::string out;
+      core::append_json_string(out, all);
+      return out.size();
+    });
 
   // A generation request: system prompt plus a seed problem and solution.
   oa::chat_request req;
@@ -162,8 +164,9 @@ int main(int argc, char** argv) {
     return r ? r->choices[0].text.size() : 0;
   });
 
-  auto err = oa::error_body(400, "BadRequestError", "This model's maximum "
-                                                    "context length is 4096");
+  auto err = oa::error_body(400, "BadRequestError",
+                            "This model's maximum "
+                            "context length is 4096");
   sink += measure("classify_error (OpenAI-shape body)", budget, 0, [&] {
     return oa::classify_error(400, err, "").message.size();
   });

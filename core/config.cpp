@@ -253,6 +253,8 @@ void read_simulator(table_reader& r, simulator_config& s) {
   r.number_map("solver_accuracy", s.solver_accuracy);
   r.number_map("faults", s.faults);
   r.read("loading_seconds", s.loading_seconds);
+  r.read("refuse_n", s.refuse_n);
+  r.read("metrics", s.metrics);
   r.each_table("judges", [&](std::string name, table_reader& j) {
     double accuracy = 0.9;
     double bias = 0;

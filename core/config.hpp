@@ -86,6 +86,10 @@ struct simulator_config {
   /// Fault injection rates, e.g. {"http_500": 0.02, "reset": 0.01}.
   std::map<std::string, double> faults;
   double loading_seconds = 0; ///< /health answers 503 this long at start.
+  /// Emulate llama.cpp: refuse n > 1 with HTTP 500.
+  bool refuse_n = false;
+  /// Export /metrics; false emulates a server without them.
+  bool metrics = true;
 };
 
 /// Decontamination against benchmarks and dedup of generated problems.

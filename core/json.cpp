@@ -61,8 +61,9 @@ bool word_needs_attention(uint64_t w) {
   constexpr uint64_t highs = 0x8080808080808080ULL;
   auto has_zero = [](uint64_t x) { return (x - ones) & ~x & highs; };
   uint64_t below_space = (w - ones * 0x20) & ~w & highs;
-  return ((below_space | has_zero(w ^ (ones * '"')) |
-           has_zero(w ^ (ones * '\\')) | (w & highs)) != 0);
+  return ((below_space | has_zero(w ^ (ones * '"'))
+           | has_zero(w ^ (ones * '\\')) | (w & highs))
+          != 0);
 }
 
 constexpr char hex_digits[] = "0123456789abcdef";
@@ -103,32 +104,32 @@ void append_json_string(std::string& out, std::string_view s) {
     }
     out.append(reinterpret_cast<const char*>(run), p - run);
     switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      case '\b':
-        out.append("\\b");
-        break;
-      case '\f':
-        out.append("\\f");
-        break;
-      default: {
-        char esc[6] = {'\\', 'u', '0', '0', hex_digits[c >> 4],
-                       hex_digits[c & 0xF]};
-        out.append(esc, 6);
-      }
+    case '"':
+      out.append("\\\"");
+      break;
+    case '\\':
+      out.append("\\\\");
+      break;
+    case '\n':
+      out.append("\\n");
+      break;
+    case '\r':
+      out.append("\\r");
+      break;
+    case '\t':
+      out.append("\\t");
+      break;
+    case '\b':
+      out.append("\\b");
+      break;
+    case '\f':
+      out.append("\\f");
+      break;
+    default: {
+      char esc[6] = {
+        '\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 0xF]};
+      out.append(esc, 6);
+    }
     }
     ++p;
     run = p;
@@ -206,11 +207,10 @@ json_writer& json_writer::number(double v) {
   // Shortest form may be a long integer ("46769944430048444416"); simdjson
   // 3.0 rejects integer text beyond 64 bits, so large magnitudes are written
   // in scientific form, which every parser reads as a double.
-  auto end = std::fabs(v) >= 1e18
-               ? std::to_chars(buf, buf + sizeof buf, v,
-                               std::chars_format::scientific)
-                   .ptr
-               : std::to_chars(buf, buf + sizeof buf, v).ptr;
+  auto end = std::fabs(v) >= 1e18 ? std::to_chars(buf, buf + sizeof buf, v,
+                                                  std::chars_format::scientific)
+                                      .ptr
+                                  : std::to_chars(buf, buf + sizeof buf, v).ptr;
   out_.append(buf, static_cast<std::size_t>(end - buf));
   need_comma_ = true;
   return *this;
@@ -221,11 +221,11 @@ json_writer& json_writer::number(float v) {
     return null();
   separate();
   char buf[32];
-  auto end = std::fabs(v) >= 1e18f
-               ? std::to_chars(buf, buf + sizeof buf, v,
-                               std::chars_format::scientific)
-                   .ptr
-               : std::to_chars(buf, buf + sizeof buf, v).ptr;
+  auto end =
+    std::fabs(v) >= 1e18f
+      ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific)
+          .ptr
+      : std::to_chars(buf, buf + sizeof buf, v).ptr;
   out_.append(buf, static_cast<std::size_t>(end - buf));
   need_comma_ = true;
   return *this;
@@ -263,20 +263,20 @@ std::string json_writer::take() {
 std::string_view json_type_name(simdjson::dom::element_type t) {
   using et = simdjson::dom::element_type;
   switch (t) {
-    case et::ARRAY:
-      return "array";
-    case et::OBJECT:
-      return "object";
-    case et::INT64:
-    case et::UINT64:
-    case et::DOUBLE:
-      return "number";
-    case et::STRING:
-      return "string";
-    case et::BOOL:
-      return "boolean";
-    case et::NULL_VALUE:
-      return "null";
+  case et::ARRAY:
+    return "array";
+  case et::OBJECT:
+    return "object";
+  case et::INT64:
+  case et::UINT64:
+  case et::DOUBLE:
+    return "number";
+  case et::STRING:
+    return "string";
+  case et::BOOL:
+    return "boolean";
+  case et::NULL_VALUE:
+    return "null";
   }
   return "unknown";
 }

@@ -13,8 +13,6 @@
 
 #include "core/result.hpp"
 
-#include <simdjson.h>
-
 #include <array>
 #include <charconv>
 #include <concepts>
@@ -22,6 +20,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <simdjson.h>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -60,7 +59,7 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes);
 /// brackets balance or that keys only appear inside objects; the callers are
 /// our own serializers, covered by round-trip tests.
 class json_writer {
-public:
+ public:
   json_writer() = default;
 
   /// Continues after `prefix`, e.g. `"data: "` for a server-sent event, so
@@ -78,9 +77,8 @@ public:
   json_writer& string(std::string_view s);
 
   /// Integers are written exactly.
-  template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  json_writer& number(T v) {
+  template<std::integral T>
+  requires(!std::same_as<T, bool>) json_writer& number(T v) {
     separate();
     char buf[24];
     auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
@@ -115,7 +113,7 @@ public:
     need_comma_ = false;
   }
 
-private:
+ private:
   void separate() {
     if (need_comma_)
       out_.push_back(',');
@@ -157,7 +155,7 @@ class json_object;
 /// it and to that parser's `where` text. It is valid until that parser parses
 /// again or is destroyed (or moved).
 class json_value {
-public:
+ public:
   static constexpr std::size_t max_path_depth = 8;
 
   json_value() = default;
@@ -183,8 +181,7 @@ public:
   std::string_view where() const { return where_; }
 
   /// A problem at this value: message `"<path>: <what>"`, `where` as given.
-  problem error(std::string_view what,
-                std::string code = "bad_field") const;
+  problem error(std::string_view what, std::string code = "bad_field") const;
 
   /// `"<path>: expected <expected>, got <actual type>"`.
   problem type_error(std::string_view expected) const;
@@ -197,9 +194,9 @@ public:
   result<int64_t> as_int64() const;
   result<uint64_t> as_uint64() const;
 
-  template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  result<T> as_integer() const {
+  template<std::integral T>
+  requires(!std::same_as<T, bool>) result<T> as_integer()
+  const {
     if constexpr (std::is_signed_v<T>) {
       auto v = signed_in(std::numeric_limits<T>::min(),
                          static_cast<uint64_t>(std::numeric_limits<T>::max()));
@@ -232,18 +229,19 @@ public:
   result<double> get_double_or(std::string_view key, double fallback) const;
   result<bool> get_bool_or(std::string_view key, bool fallback) const;
 
-  template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  result<T> get_integer(std::string_view key) const {
+  template<std::integral T>
+  requires(!std::same_as<T, bool>) result<T> get_integer(std::string_view key)
+  const {
     auto v = at(key);
     if (!v)
       return v.error();
     return v->template as_integer<T>();
   }
 
-  template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  result<T> get_integer_or(std::string_view key, T fallback) const {
+  template<std::integral T>
+  requires(!std::same_as<T, bool>) result<T> get_integer_or(
+    std::string_view key, T fallback)
+  const {
     auto v = lookup(key);
     if (!v)
       return v.error();
@@ -256,7 +254,7 @@ public:
   json_value child(std::string_view key, simdjson::dom::element e) const;
   json_value child(uint32_t index, simdjson::dom::element e) const;
 
-private:
+ private:
   /// The integer value if it lies in [lo, hi]; errors name the range.
   result<int64_t> signed_in(int64_t lo, uint64_t hi) const;
   result<uint64_t> unsigned_in(uint64_t hi) const;
@@ -276,9 +274,9 @@ private:
 /// An array being read; iterating yields json_values whose paths end in the
 /// element index.
 class json_array {
-public:
+ public:
   class iterator {
-  public:
+   public:
     iterator(const json_value& parent, simdjson::dom::array::iterator it,
              uint32_t index)
       : parent_(parent), it_(it), index_(index) {}
@@ -291,7 +289,7 @@ public:
     bool operator!=(const iterator& other) const { return it_ != other.it_; }
     bool operator==(const iterator& other) const { return it_ == other.it_; }
 
-  private:
+   private:
     json_value parent_; // by value: the range may be a temporary
     simdjson::dom::array::iterator it_;
     uint32_t index_;
@@ -307,7 +305,7 @@ public:
   iterator end() const { return {self_, array_.end(), 0}; }
   const json_value& value() const { return self_; }
 
-private:
+ private:
   json_value self_;
   simdjson::dom::array array_;
 };
@@ -320,9 +318,9 @@ struct json_member {
 
 /// An object being read; iterating yields its members in document order.
 class json_object {
-public:
+ public:
   class iterator {
-  public:
+   public:
     iterator(const json_value& parent, simdjson::dom::object::iterator it)
       : parent_(parent), it_(it) {}
     json_member operator*() const {
@@ -336,7 +334,7 @@ public:
     bool operator!=(const iterator& other) const { return it_ != other.it_; }
     bool operator==(const iterator& other) const { return it_ == other.it_; }
 
-  private:
+   private:
     json_value parent_; // by value: the range may be a temporary
     simdjson::dom::object::iterator it_;
   };
@@ -349,7 +347,7 @@ public:
   iterator end() const { return {self_, object_.end()}; }
   const json_value& value() const { return self_; }
 
-private:
+ private:
   json_value self_;
   simdjson::dom::object object_;
 };
@@ -358,7 +356,7 @@ private:
 /// thread-safe: keep one per object or per thread. Reusing one parser keeps
 /// its buffers, so steady-state parsing allocates nothing.
 class json_parser {
-public:
+ public:
   json_parser() = default;
   json_parser(const json_parser&) = delete;
   json_parser& operator=(const json_parser&) = delete;
@@ -374,7 +372,7 @@ public:
   result<json_value> parse(std::string_view text, std::string_view where,
                            bool repair_utf8 = false);
 
-private:
+ private:
   simdjson::dom::parser parser_;
   std::string where_;
   std::string repaired_; ///< Reused buffer for the repaired copy.

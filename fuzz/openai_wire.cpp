@@ -85,12 +85,11 @@ void check_requests(std::string_view in) {
     for (std::size_t i = 0; i < r->messages.size(); ++i)
       require(back->messages[i].content == r->messages[i].content
               && back->messages[i].role == r->messages[i].role);
-    require(back->params.temperature == r->params.temperature
-            && back->params.max_tokens == r->params.max_tokens
-            && back->params.n == r->params.n
-            && back->params.seed == r->params.seed
-            && back->params.stop == r->params.stop
-            && back->stream == r->stream);
+    require(
+      back->params.temperature == r->params.temperature
+      && back->params.max_tokens == r->params.max_tokens
+      && back->params.n == r->params.n && back->params.seed == r->params.seed
+      && back->params.stop == r->params.stop && back->stream == r->stream);
   }
   if (auto r = oa::parse_completion_request(in)) {
     auto back = oa::parse_completion_request(oa::to_json(*r));

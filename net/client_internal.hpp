@@ -37,6 +37,18 @@ struct pending {
   bool retried = false;
 };
 
+/// `t + d`, saturating instead of overflowing, so that callers may pass
+/// huge timeouts (milliseconds::max()) to mean "practically never".
+inline clock::time_point add_clamped(clock::time_point t,
+                                     std::chrono::milliseconds d) {
+  if (d.count() <= 0)
+    return t;
+  auto room = clock::time_point::max() - t;
+  if (std::chrono::duration_cast<std::chrono::milliseconds>(room) <= d)
+    return clock::time_point::max();
+  return t + d;
+}
+
 /// Milliseconds between two time points, for the timing fields.
 inline double ms_between(clock::time_point a, clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();

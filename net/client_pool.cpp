@@ -167,7 +167,8 @@ void client_core::shutdown_now() {
 }
 
 void client_core::arm_queue_timer(clock::time_point due) {
-  if (queue_timer_armed_ && queue_timer_at_ <= due)
+  if (due == clock::time_point::max()
+      || (queue_timer_armed_ && queue_timer_at_ <= due))
     return;
   queue_timer_armed_ = true;
   queue_timer_at_ = due;
@@ -226,7 +227,7 @@ void http_client::async_request(http_request req, response_handler done,
                                 chunk_handler on_chunk) {
   detail::pending p;
   p.start = detail::clock::now();
-  p.deadline_at = p.start + req.deadline;
+  p.deadline_at = detail::add_clamped(p.start, req.deadline);
   p.req = std::move(req);
   p.done = std::move(done);
   p.on_chunk = std::move(on_chunk);

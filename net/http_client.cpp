@@ -148,7 +148,7 @@ void connection::cancel() {
 
 void connection::connect() {
   phase_ = phase::connecting;
-  connect_at_ = clock::now() + ex_->req.connect_timeout;
+  connect_at_ = add_clamped(clock::now(), ex_->req.connect_timeout);
   arm(next_due());
   auto self = shared_from_this();
   error_code ec;
@@ -438,7 +438,7 @@ clock::time_point connection::next_due() const {
   if (phase_ == phase::connecting)
     due = std::min(due, connect_at_);
   else if (phase_ == phase::writing || phase_ == phase::reading)
-    due = std::min(due, last_activity_ + ex_->req.idle_timeout);
+    due = std::min(due, add_clamped(last_activity_, ex_->req.idle_timeout));
   return due;
 }
 
@@ -472,7 +472,7 @@ void connection::on_timer(uint64_t gen) {
     fail(transport_error::connect_timeout,
          "connection not established within " + ms_text(req.connect_timeout));
   } else if ((phase_ == phase::writing || phase_ == phase::reading)
-             && now >= last_activity_ + req.idle_timeout) {
+             && now >= add_clamped(last_activity_, req.idle_timeout)) {
     fail(transport_error::idle_timeout,
          "no data from the server for " + ms_text(req.idle_timeout));
   } else {

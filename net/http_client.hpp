@@ -72,6 +72,8 @@ struct http_response {
 };
 
 /// Receives body bytes as they arrive (called on the io thread, in order).
+/// The final `http_response::body` still holds the whole body (bounded by
+/// `max_body_bytes`), so a caller may use either.
 using chunk_handler = std::function<void(std::string_view)>;
 
 /// Receives the final result (called once, on the io thread).
@@ -94,13 +96,18 @@ struct http_client_options {
 class http_client {
 public:
   http_client(io_runtime& rt, url endpoint, http_client_options opts = {});
+  /// Shuts down: requests still in flight complete with `cancelled` on the
+  /// io thread after the destructor has returned.
   ~http_client();
 
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
 
   /// Starts a request. `on_chunk` (optional) sees the body incrementally,
-  /// which is how SSE streams are consumed; `done` always runs exactly once.
+  /// which is how SSE streams are consumed; `done` always runs exactly once
+  /// (unless the io_runtime is stopped before it could run). A request on a
+  /// reused connection that fails before any response byte is re-sent once on
+  /// a fresh connection; nothing else is retried.
   void async_request(http_request req, response_handler done,
                      chunk_handler on_chunk = {});
 

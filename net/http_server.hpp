@@ -73,8 +73,13 @@ using request_handler
 
 /// Listens on `address:port` (port 0 picks a free one). Starts accepting in
 /// the constructor; `stop` or the destructor closes every connection.
+/// Request bodies above 16 MiB get 413, unparseable requests 400 (both close
+/// the connection); a handler that drops its writer without a final action
+/// gets a 500 sent for it (or, mid-stream, the connection closed).
 class http_server {
 public:
+  /// Throws std::runtime_error naming `address:port` if the address is not
+  /// an IP literal or cannot be bound: a daemon cannot run without it.
   http_server(io_runtime& rt, std::string address, uint16_t port,
               request_handler handler);
   ~http_server();
@@ -85,7 +90,9 @@ public:
   /// The bound port.
   uint16_t port() const;
 
-  /// Stops accepting and closes open connections; idempotent.
+  /// Stops accepting and closes open connections; idempotent. Called outside
+  /// the io threads it also waits until no handler call is running, so the
+  /// handler may capture objects that die right after.
   void stop();
 
   /// Connections currently open; for tests.

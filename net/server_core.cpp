@@ -144,3 +144,4 @@ void http_server::stop() {
 std::size_t http_server::open_connections() const {
   return impl_->open.load();
 }
+} // namespace kpsynth::net

@@ -131,6 +131,8 @@ std::string overview(const report_summary& s) {
     basis = fmt::format("GPU time: {} GPU-hours, {} total",
                         format_number(s.cost.gpu_hours, 2),
                         dollars(s.cost.gpu_dollars));
+    if (s.cost.token_priced)
+      basis += "; by token prices " + dollars(s.cost.token_per_accepted);
   } else if (s.cost.token_priced) {
     cost = dollars(s.cost.token_per_accepted);
     basis = fmt::format("token prices: {} total",

@@ -149,6 +149,7 @@ std::string latency_part(const report_summary& s) {
   c.x_label = "stage";
   c.y_label = "latency (ms)";
   c.stacked = false;
+  c.counts = false;
   bar_series p50{"p50", "#2f6f9f", {}};
   bar_series p99{"p99", "#9cc3e4", {}};
   std::vector<std::vector<std::string>> rows;

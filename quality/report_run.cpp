@@ -330,18 +330,30 @@ load_run_items(const std::filesystem::path& dir) {
 
 std::optional<problem> write_text_file(const std::filesystem::path& file,
                                        const std::string& text) {
-  auto tmp = file;
-  tmp += ".tmp";
-  {
-    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
+  auto write = [&](const std::filesystem::path& to) -> std::optional<problem> {
+    std::ofstream out{to, std::ios::binary | std::ios::trunc};
     if (!out)
-      return make_problem("io_error", "cannot create file", tmp.string());
+      return make_problem("io_error", "cannot create file", to.string());
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
     out.flush();
     if (!out)
-      return make_problem("io_error", "write failed", tmp.string());
-  }
+      return make_problem("io_error", "write failed", to.string());
+    return std::nullopt;
+  };
   std::error_code ec;
+  auto st = std::filesystem::status(file, ec);
+  // A device or pipe (/dev/stdout) is written in place: renaming over it
+  // would replace the device node with a file.
+  if (std::filesystem::exists(st)
+      && !std::filesystem::is_regular_file(st)) {
+    if (std::filesystem::is_directory(st))
+      return make_problem("io_error", "is a directory", file.string());
+    return write(file);
+  }
+  auto tmp = file;
+  tmp += ".tmp";
+  if (auto p = write(tmp))
+    return p;
   std::filesystem::rename(tmp, file, ec);
   if (ec)
     return make_problem("io_error", "cannot rename into place: " + ec.message(),

@@ -105,7 +105,8 @@ result<std::vector<run_seed>> load_run_seeds(const std::filesystem::path& dir);
 result<std::vector<run_item>> load_run_items(const std::filesystem::path& dir);
 
 /// Writes `text` to `file` whole: to "<file>.tmp", then renamed, so that a
-/// reader never sees half a file.
+/// reader never sees half a file. An existing non-regular file (a device
+/// such as /dev/stdout, a pipe) is written in place instead.
 std::optional<problem> write_text_file(const std::filesystem::path& file,
                                        const std::string& text);
 

@@ -47,7 +47,8 @@ std::string format_number(double v, int decimals) {
   return s == "-0" ? "0" : s;
 }
 
-std::vector<double> nice_ticks(double lo, double hi, int target) {
+std::vector<double> nice_ticks(double lo, double hi, int target,
+                               double min_step) {
   if (!(hi > lo))
     hi = lo + 1;
   auto raw = (hi - lo) / std::max(1, target);
@@ -58,6 +59,7 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
       step = m * mag;
       break;
     }
+  step = std::max(step, min_step);
   std::vector<double> ticks;
   auto first = std::floor(lo / step + 1e-9) * step;
   for (auto t = first; t < hi + step * 0.999; t += step)
@@ -75,6 +77,12 @@ constexpr const char* grid_color = "#e3e3e3";
 /// Decimals that show the difference between ticks `step` apart.
 int decimals_for(double step) {
   return step >= 1 ? 0 : static_cast<int>(std::ceil(-std::log10(step)));
+}
+
+/// A bar's value label: as many decimals as its size warrants.
+std::string value_text(double v) {
+  auto a = std::abs(v);
+  return format_number(v, a >= 100 ? 0 : (a >= 10 ? 1 : 2));
 }
 
 std::string tick_text(double v, double step) {
@@ -177,14 +185,17 @@ std::string vertical_bars(const bar_chart& c) {
   std::string o;
   open_svg(o, c.title, w, h);
   legend(o, c.series, w);
-  auto ticks = nice_ticks(0, std::max(max_value(c), 1e-9));
+  auto ticks = nice_ticks(0, std::max(max_value(c), 1e-9), 5,
+                          c.counts ? 1.0 : 0.0);
   value_axis_y(o, ticks, x0, x1, y0, y1);
   auto top = ticks.back();
   auto n = std::max<std::size_t>(c.categories.size(), 1);
-  auto band = (x1 - x0) / static_cast<double>(n);
+  // A lone category must not become one wall-wide bar.
+  auto band = std::min((x1 - x0) / static_cast<double>(n), 160.0);
+  auto left = x0 + ((x1 - x0) - band * static_cast<double>(n)) / 2;
   auto chars = static_cast<std::size_t>(std::max(3.0, band / 6.5));
   for (std::size_t i = 0; i < c.categories.size(); ++i) {
-    auto bx = x0 + band * static_cast<double>(i);
+    auto bx = left + band * static_cast<double>(i);
     double base = 0;
     auto ns = static_cast<double>(std::max<std::size_t>(c.series.size(), 1));
     auto bw = c.stacked ? band * 0.6 : band * 0.7 / ns;
@@ -201,9 +212,15 @@ std::string vertical_bars(const bar_chart& c) {
         o += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" "
                          "text-anchor=\"middle\" font-size=\"10\" "
                          "fill=\"#333\">{}</text>",
-                         x + bw / 2, ya - 3, format_number(v));
+                         x + bw / 2, ya - 3, value_text(v));
       base += v;
     }
+    if (c.stacked && c.series.size() > 1)
+      o += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" "
+                       "text-anchor=\"middle\" font-size=\"11\" "
+                       "fill=\"#333\">{}</text>",
+                       bx + band / 2, y1 - base / top * (y1 - y0) - 4,
+                       value_text(base));
     o += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" "
                      "fill=\"{}\">{}<title>{}</title></text>",
                      bx + band / 2, y1 + 16, axis_color,
@@ -230,7 +247,8 @@ std::string horizontal_bars(const bar_chart& c) {
   std::string o;
   open_svg(o, c.title, w, h);
   legend(o, c.series, w);
-  auto ticks = nice_ticks(0, std::max(max_value(c), 1e-9));
+  auto ticks = nice_ticks(0, std::max(max_value(c), 1e-9), 5,
+                          c.counts ? 1.0 : 0.0);
   auto top = ticks.back();
   auto step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1.0;
   for (auto t : ticks) {
@@ -259,7 +277,7 @@ std::string horizontal_bars(const bar_chart& c) {
     o += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"10\" "
                      "fill=\"#333\">{}</text>",
                      x0 + base / top * (x1 - x0) + 4, ry + row / 2 + 4,
-                     format_number(base));
+                     value_text(base));
     o += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\" "
                      "fill=\"{}\">{}<title>{}</title></text>",
                      x0 - 6, ry + row / 2 + 4, axis_color,
@@ -291,7 +309,8 @@ std::string svg_histogram(const histogram_chart& c) {
   uint64_t most = 0;
   for (auto n : c.counts)
     most = std::max(most, n);
-  auto yt = nice_ticks(0, std::max<double>(static_cast<double>(most), 1));
+  auto yt = nice_ticks(0, std::max<double>(static_cast<double>(most), 1), 5,
+                       1.0);
   value_axis_y(o, yt, x0, x1, y0, y1);
   auto top = yt.back();
   auto n = std::max<std::size_t>(c.counts.size(), 1);
@@ -344,7 +363,7 @@ std::string svg_line_chart(const line_chart& c) {
     return x0 + static_cast<double>(i) / last * (x1 - x0);
   };
   auto py = [&](double v) { return y1 - std::max(v, 0.0) / top * (y1 - y0); };
-  auto xt = nice_ticks(0, last, 8);
+  auto xt = nice_ticks(0, last, 8, 1.0);
   auto xstep = xt.size() > 1 ? xt[1] - xt[0] : 1.0;
   for (auto t : xt) {
     if (t > last + 1e-9)

@@ -46,7 +46,8 @@ struct bar_chart {
   std::vector<bar_series> series;
   bool stacked = true;
   bool horizontal = false; ///< Categories down the left: long labels.
-  int width = 760;
+  bool counts = true;      ///< Whole-number values: integer ticks.
+  int width = 920;
 };
 
 /// A histogram over equal bins of [lo, hi].
@@ -58,7 +59,7 @@ struct histogram_chart {
   double hi = 1;
   std::vector<uint64_t> counts;
   std::string color = "#2f6f9f";
-  int width = 760;
+  int width = 920;
 };
 
 /// A line through (i, y[i]) with an optional marked point.
@@ -69,7 +70,7 @@ struct line_chart {
   std::vector<double> y;
   std::optional<std::size_t> marker; ///< Index of the marked point.
   std::string marker_label;
-  int width = 760;
+  int width = 920;
 };
 
 std::string svg_bar_chart(const bar_chart& c);
@@ -77,7 +78,9 @@ std::string svg_histogram(const histogram_chart& c);
 std::string svg_line_chart(const line_chart& c);
 
 /// Tick values for an axis over [lo, hi]: steps of 1, 2 or 5 x 10^k, about
-/// `target` of them, covering the range.
-std::vector<double> nice_ticks(double lo, double hi, int target = 5);
+/// `target` of them, covering the range, no step below `min_step` (1 for
+/// counts: no "1.5 items").
+std::vector<double> nice_ticks(double lo, double hi, int target = 5,
+                               double min_step = 0);
 
 } // namespace kpsynth::quality

@@ -153,13 +153,13 @@ bool parse_line(std::string_view line, std::string_view& name,
 }
 
 /// Calls `f(name, value)` for each sample line of `text`.
-template <class F>
+template<class F>
 void for_each_sample(std::string_view text, F&& f) {
   std::size_t pos = 0;
   while (pos < text.size()) {
     auto nl = text.find('\n', pos);
-    auto line = text.substr(pos, nl == std::string_view::npos ? text.size() - pos
-                                                              : nl - pos);
+    auto line = text.substr(
+      pos, nl == std::string_view::npos ? text.size() - pos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     std::string_view name;
     double value = 0;
@@ -177,8 +177,8 @@ std::vector<prometheus_sample> parse_prometheus_samples(std::string_view text) {
   std::size_t pos = 0;
   while (pos < text.size()) {
     auto nl = text.find('\n', pos);
-    auto line = text.substr(pos, nl == std::string_view::npos ? text.size() - pos
-                                                              : nl - pos);
+    auto line = text.substr(
+      pos, nl == std::string_view::npos ? text.size() - pos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     prometheus_sample s;
     std::string_view name;

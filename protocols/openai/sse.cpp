@@ -28,12 +28,11 @@ std::string_view trim(std::string_view s) {
 std::size_t find_eol(std::string_view s, std::size_t from) {
   const char* base = s.data();
   const char* end = base + s.size();
-  const char* lf = static_cast<const char*>(
-    std::memchr(base + from, '\n', s.size() - from));
+  const char* lf =
+    static_cast<const char*>(std::memchr(base + from, '\n', s.size() - from));
   const char* stop = lf ? lf : end;
-  const char* cr = static_cast<const char*>(
-    std::memchr(base + from, '\r', static_cast<std::size_t>(stop - base)
-                                     - from));
+  const char* cr = static_cast<const char*>(std::memchr(
+    base + from, '\r', static_cast<std::size_t>(stop - base) - from));
   const char* hit = cr ? cr : lf;
   return hit ? static_cast<std::size_t>(hit - base) : std::string_view::npos;
 }
@@ -54,14 +53,11 @@ int status_of(const core::json_value& root) {
 
 stream_accumulator::stream_accumulator(std::string where, bool chat,
                                        stream_limits limits)
-  : where_(std::move(where)),
-    chat_(chat),
-    limits_(limits),
+  : where_(std::move(where)), chat_(chat), limits_(limits),
     parser_(std::make_unique<core::json_parser>()) {}
 
 stream_accumulator::~stream_accumulator() = default;
-stream_accumulator::stream_accumulator(stream_accumulator&&) noexcept
-  = default;
+stream_accumulator::stream_accumulator(stream_accumulator&&) noexcept = default;
 stream_accumulator&
 stream_accumulator::operator=(stream_accumulator&&) noexcept = default;
 
@@ -93,8 +89,8 @@ bool stream_accumulator::feed(std::string_view bytes) {
   if (mode_ == mode::json) {
     if (line_.size() + bytes.size() > limits_.max_event_bytes) {
       fail({"stream_too_large",
-            "response body exceeds "
-              + std::to_string(limits_.max_event_bytes) + " bytes",
+            "response body exceeds " + std::to_string(limits_.max_event_bytes)
+              + " bytes",
             where_});
       return false;
     }
@@ -112,8 +108,8 @@ void stream_accumulator::feed_events(std::string_view bytes) {
   pending_cr_ = false;
   while (i < bytes.size() && !problem_ && !done_) {
     auto j = find_eol(bytes, i);
-    auto piece = bytes.substr(i, j == std::string_view::npos ? bytes.size() - i
-                                                             : j - i);
+    auto piece =
+      bytes.substr(i, j == std::string_view::npos ? bytes.size() - i : j - i);
     if (line_.size() + piece.size() > limits_.max_event_bytes) {
       fail({"stream_too_large",
             "a line of the stream exceeds "
@@ -202,8 +198,8 @@ void stream_accumulator::on_data(std::string_view data, bool error_event) {
     return;
   }
   if (!doc) {
-    fail({"bad_stream_event", event_label() + ": " + doc.error().message,
-          where_});
+    fail(
+      {"bad_stream_event", event_label() + ": " + doc.error().message, where_});
     return;
   }
   on_chunk(*doc, d);
@@ -229,8 +225,8 @@ void stream_accumulator::on_chunk(const core::json_value& root,
     return wrap(root.type_error("object"));
   if (auto e = root.find("error"); e && !e->is_null())
     return on_error_event(raw, &root);
-  for (auto [key, target] : {std::pair{"id", &response_.id},
-                             std::pair{"model", &response_.model}}) {
+  for (auto [key, target] :
+       {std::pair{"id", &response_.id}, std::pair{"model", &response_.model}}) {
     auto v = root.get_string_or(key, "");
     if (!v)
       return wrap(v.error());
@@ -293,8 +289,8 @@ bool stream_accumulator::append_content(std::string& to, std::string_view s) {
   return true;
 }
 
-std::optional<problem>
-stream_accumulator::on_choice(const core::json_value& c, uint32_t pos) {
+std::optional<problem> stream_accumulator::on_choice(const core::json_value& c,
+                                                     uint32_t pos) {
   if (!c.is_object())
     return c.type_error("object");
   auto index = c.get_integer_or<uint32_t>("index", pos);
@@ -388,13 +384,13 @@ result<completion_response> stream_accumulator::finish(bool clean_eof) {
   if (problem_)
     return *problem_;
   auto& choices = response_.choices;
-  bool all_finished
-    = !choices.empty()
-      && std::all_of(choices.begin(), choices.end(),
-                     [](const choice& c) { return !c.finish_reason.empty(); });
+  bool all_finished =
+    !choices.empty()
+    && std::all_of(choices.begin(), choices.end(),
+                   [](const choice& c) { return !c.finish_reason.empty(); });
   if (!done_ && !all_finished) {
-    std::string msg = "stream truncated after "
-                      + std::to_string(events_) + " events: no [DONE]";
+    std::string msg = "stream truncated after " + std::to_string(events_)
+                      + " events: no [DONE]";
     std::string open;
     for (const auto& c : choices)
       if (c.finish_reason.empty())
@@ -410,10 +406,9 @@ result<completion_response> stream_accumulator::finish(bool clean_eof) {
     fail({"empty_stream", "stream ended without any choice", where_});
     return *problem_;
   }
-  std::stable_sort(choices.begin(), choices.end(),
-                   [](const choice& a, const choice& b) {
-                     return a.index < b.index;
-                   });
+  std::stable_sort(
+    choices.begin(), choices.end(),
+    [](const choice& a, const choice& b) { return a.index < b.index; });
   return std::move(response_);
 }
 

@@ -48,7 +48,7 @@ struct stream_limits {
 /// that ignored `stream: true`) is read as one chunk whose choices carry
 /// `message` or `text`.
 class stream_accumulator {
-public:
+ public:
   /// `where` names the request in errors; `chat` selects `delta` (chat) or
   /// `text` (completion) choices.
   stream_accumulator(std::string where, bool chat, stream_limits limits = {});
@@ -80,7 +80,7 @@ public:
   /// What has arrived so far (choices in arrival order).
   const completion_response& partial() const { return response_; }
 
-private:
+ private:
   enum class mode : uint8_t { unknown, events, json };
 
   void feed_events(std::string_view bytes);
@@ -101,8 +101,8 @@ private:
   /// Behind a pointer so that users of this header do not compile simdjson.
   std::unique_ptr<core::json_parser> parser_;
   mode mode_ = mode::unknown;
-  std::string line_;  ///< The unfinished line (or the whole JSON body).
-  std::string data_;  ///< Data of the event being assembled.
+  std::string line_; ///< The unfinished line (or the whole JSON body).
+  std::string data_; ///< Data of the event being assembled.
   bool has_data_ = false;
   bool error_event_ = false; ///< The event being assembled is `error`.
   bool pending_cr_ = false;  ///< Last byte was CR; a following LF belongs.

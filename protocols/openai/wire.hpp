@@ -97,20 +97,20 @@ std::string_view to_string(error_class k);
 /// parts. Checks: `messages` non-empty, temperature in [0, 2], top_p in
 /// (0, 1], n in [1, 128], max_tokens >= 1; errors name the field path, e.g.
 /// `messages[2].content: expected string, got number`.
-result<chat_request> parse_chat_request(std::string_view body,
-                                        std::string_view where
-                                        = "request body");
+result<chat_request>
+parse_chat_request(std::string_view body,
+                   std::string_view where = "request body");
 
 /// Parses a completion request; `prompt` is a string or an array holding
 /// exactly one string.
-result<completion_request> parse_completion_request(std::string_view body,
-                                                    std::string_view where
-                                                    = "request body");
+result<completion_request>
+parse_completion_request(std::string_view body,
+                         std::string_view where = "request body");
 
 /// Parses an embedding request; `input` is a string or an array of strings.
-result<embedding_request> parse_embedding_request(std::string_view body,
-                                                  std::string_view where
-                                                  = "request body");
+result<embedding_request>
+parse_embedding_request(std::string_view body,
+                        std::string_view where = "request body");
 
 // -- server side: responses out -----------------------------------------------
 
@@ -159,8 +159,7 @@ std::string sse_text_delta(std::string_view id, std::string_view model,
 
 /// The last text-completion chunk of a choice.
 std::string sse_text_final_chunk(std::string_view id, std::string_view model,
-                                 uint32_t index,
-                                 std::string_view finish_reason,
+                                 uint32_t index, std::string_view finish_reason,
                                  const usage* tokens);
 
 /// The usage-only chunk (`choices: []`) that vLLM and OpenAI send last when

@@ -190,10 +190,9 @@ result<completion_response> parse_completion_response(std::string_view body,
     if (auto err = read_choice(c, pos++, ch))
       return *err;
   }
-  std::stable_sort(out.choices.begin(), out.choices.end(),
-                   [](const choice& a, const choice& b) {
-                     return a.index < b.index;
-                   });
+  std::stable_sort(
+    out.choices.begin(), out.choices.end(),
+    [](const choice& a, const choice& b) { return a.index < b.index; });
   if (auto u = root.find("usage"); u && !u->is_null())
     if (auto err = read_usage(*u, out.tokens))
       return *err;

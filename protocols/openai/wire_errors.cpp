@@ -157,8 +157,7 @@ error_class class_of(int status, const error_fields& f) {
   if (status == 408 || status == 502 || status == 504)
     return error_class::retryable;
   if (status == 500)
-    return says_request_is_bad(f) ? error_class::fatal
-                                  : error_class::retryable;
+    return says_request_is_bad(f) ? error_class::fatal : error_class::retryable;
   if (status >= 500 && status <= 599)
     return error_class::retryable;
   if (status >= 200 && status <= 299)
@@ -264,8 +263,7 @@ double parse_retry_after(std::string_view header,
   if (std::isdigit(static_cast<unsigned char>(s.front()))) {
     double v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec == std::errc{} && p == s.data() + s.size() && v >= 0
-        && v < 1e9)
+    if (ec == std::errc{} && p == s.data() + s.size() && v >= 0 && v < 1e9)
       return v;
     return -1;
   }
@@ -308,14 +306,14 @@ api_error bad_response(const problem& p, int http_status) {
 
 std::string_view to_string(error_class k) {
   switch (k) {
-    case error_class::retryable:
-      return "retryable";
-    case error_class::overloaded:
-      return "overloaded";
-    case error_class::fatal:
-      return "fatal";
-    case error_class::bad_response:
-      return "bad_response";
+  case error_class::retryable:
+    return "retryable";
+  case error_class::overloaded:
+    return "overloaded";
+  case error_class::fatal:
+    return "fatal";
+  case error_class::bad_response:
+    return "bad_response";
   }
   return "unknown";
 }

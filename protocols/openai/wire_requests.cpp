@@ -41,8 +41,8 @@ std::optional<problem> read_sampling(const core::json_value& root,
   if (auto err = read_bounded(root, "temperature", p.temperature, 0, 2, false,
                               "must be in [0, 2]"))
     return err;
-  if (auto err = read_bounded(root, "top_p", p.top_p, 0, 1, true,
-                              "must be in (0, 1]"))
+  if (auto err =
+        read_bounded(root, "top_p", p.top_p, 0, 1, true, "must be in (0, 1]"))
     return err;
   for (std::string_view key : {"max_tokens", "max_completion_tokens"}) {
     auto v = root.find(key);
@@ -122,7 +122,7 @@ std::optional<problem> read_content(const core::json_value& msg,
   return std::nullopt;
 }
 
-template <class Request>
+template<class Request>
 std::optional<problem> read_common(const core::json_value& root, Request& r) {
   auto model = root.get_string_or("model", "");
   if (!model)

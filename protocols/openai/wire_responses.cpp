@@ -204,8 +204,7 @@ std::string sse_text_delta(std::string_view id, std::string_view model,
 }
 
 std::string sse_text_final_chunk(std::string_view id, std::string_view model,
-                                 uint32_t index,
-                                 std::string_view finish_reason,
+                                 uint32_t index, std::string_view finish_reason,
                                  const usage* tokens) {
   auto w = chunk_head(id, model, false);
   w.begin_object();

@@ -3,27 +3,26 @@
 
 #include "protocols/records.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <arpa/inet.h>
-#include <fcntl.h>
+#include <catch2/catch.hpp>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <regex>
+#include <signal.h>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -37,8 +36,8 @@ fs::path binary() {
 #ifdef KPSYNTH_BINARY
   return KPSYNTH_BINARY;
 #else
-  return fs::read_symlink("/proc/self/exe").parent_path().parent_path()
-         / "app" / "kpsynth";
+  return fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "app"
+         / "kpsynth";
 #endif
 }
 
@@ -69,7 +68,7 @@ struct temp_dir {
 
 /// A child process running the binary with stdout and stderr in a file.
 class process {
-public:
+ public:
   process(const std::vector<std::string>& args, fs::path log)
     : log_(std::move(log)) {
     // Everything the child needs is prepared before fork: after it, only
@@ -139,7 +138,7 @@ public:
 
   std::string output() const { return read_file(log_); }
 
-private:
+ private:
   fs::path log_;
   pid_t pid_ = -1;
 };
@@ -220,7 +219,8 @@ std::vector<std::string> item_ids(const fs::path& file) {
   std::string line;
   uint64_t n = 0;
   while (std::getline(in, line)) {
-    auto x = kpsynth::parse_item_line(line, "items.jsonl:" + std::to_string(++n));
+    auto x =
+      kpsynth::parse_item_line(line, "items.jsonl:" + std::to_string(++n));
     INFO((x ? "" : x.error().to_string()));
     REQUIRE(x);
     ids.push_back(x->id);
@@ -314,8 +314,8 @@ TEST_CASE("kpsynth run with a bad config exits non-zero naming file:line") {
 
 TEST_CASE("kpsynth run without a config file fails with usage") {
   temp_dir dir;
-  auto [code, out] = run({"run", (dir.path / "missing.toml").string()},
-                         dir.path / "log.txt");
+  auto [code, out] =
+    run({"run", (dir.path / "missing.toml").string()}, dir.path / "log.txt");
   CHECK(code != 0);
   CHECK_THAT(out, Catch::Contains("missing.toml"));
 }
@@ -324,8 +324,8 @@ TEST_CASE("kpsynth run of a tiny job writes every item and a summary") {
   temp_dir dir;
   dir.write("job.toml", job_config(10, 0.5));
   dir.write("seeds.jsonl", sample_seeds(10));
-  auto [code, out] = run({"run", (dir.path / "job.toml").string()},
-                         dir.path / "log.txt");
+  auto [code, out] =
+    run({"run", (dir.path / "job.toml").string()}, dir.path / "log.txt");
   INFO(out);
   REQUIRE(code == 0);
   CHECK_THAT(out, Catch::Contains("== kpsynth summary =="));
@@ -339,8 +339,8 @@ TEST_CASE("kpsynth run of a tiny job writes every item and a summary") {
   CHECK(fs::exists(dir.path / "out/knowledge_points.jsonl"));
 
   // Running the finished job again does nothing twice.
-  auto [again, out2] = run({"run", (dir.path / "job.toml").string()},
-                           dir.path / "log2.txt");
+  auto [again, out2] =
+    run({"run", (dir.path / "job.toml").string()}, dir.path / "log2.txt");
   INFO(out2);
   CHECK(again == 0);
   CHECK_THAT(out2, Catch::Contains("resuming"));
@@ -409,8 +409,8 @@ TEST_CASE("kpsynth sim with a bad config file names file:line") {
   temp_dir dir;
   dir.write("sim.toml", "[simulator]\nprofile = 7\n");
   auto file = (dir.path / "sim.toml").string();
-  auto [code, out] = run({"sim", "--config", file, "--port", "0"},
-                         dir.path / "log.txt");
+  auto [code, out] =
+    run({"sim", "--config", file, "--port", "0"}, dir.path / "log.txt");
   INFO(out);
   CHECK(code == 2);
   CHECK_THAT(out, Catch::Contains(file + ":2"));
@@ -419,9 +419,9 @@ TEST_CASE("kpsynth sim with a bad config file names file:line") {
 
 TEST_CASE("kpsynth sim --refuse-n --no-metrics emulates a llama.cpp server") {
   temp_dir dir;
-  process sim{{"sim", "--port", "0", "--profile", "zero", "--refuse-n",
-               "--no-metrics"},
-              dir.path / "log.txt"};
+  process sim{
+    {"sim", "--port", "0", "--profile", "zero", "--refuse-n", "--no-metrics"},
+    dir.path / "log.txt"};
   auto port = wait_listening(sim);
   CHECK_THAT(http_get(port, "/metrics"), Catch::StartsWith("HTTP/1.1 404"));
   auto two = http_post(port, "/v1/chat/completions", two_choices);

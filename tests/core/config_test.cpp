@@ -65,8 +65,9 @@ enabled = false
 uint32_t line_of(const std::string& text, const std::string& needle) {
   auto at = text.find(needle);
   REQUIRE(at != std::string::npos);
-  return 1 + static_cast<uint32_t>(
-               std::count(text.begin(), text.begin() + at, '\n'));
+  return 1
+         + static_cast<uint32_t>(
+           std::count(text.begin(), text.begin() + at, '\n'));
 }
 
 /// `text` with the first occurrence of `from` replaced by `to`.
@@ -92,7 +93,9 @@ problem failure_of(const std::string& text, const std::string& code) {
 }
 
 /// "bad.toml:<line>", the place every per-key error names.
-std::string at_line(uint32_t line) { return "bad.toml:" + std::to_string(line); }
+std::string at_line(uint32_t line) {
+  return "bad.toml:" + std::to_string(line);
+}
 
 /// A private temporary directory, removed at the end of the test.
 struct temp_dir {
@@ -146,8 +149,9 @@ TEST_CASE("the quickstart configuration loads") {
   INFO((c ? "" : c.error().to_string()));
   REQUIRE(c);
   CHECK(c->run.max_items == 600);
-  CHECK(c->run.output_dir
-        == (fs::path{KPSYNTH_SOURCE_DIR} / "out/quickstart").lexically_normal());
+  CHECK(
+    c->run.output_dir
+    == (fs::path{KPSYNTH_SOURCE_DIR} / "out/quickstart").lexically_normal());
   CHECK(c->simulator.overrides.at("itl_ms") == Approx(3.0));
   CHECK(c->simulator.overrides.at("ttft_ms") == Approx(40.0));
   CHECK(c->simulator.judges.at("judge-a").first == Approx(0.92));
@@ -256,8 +260,8 @@ TEST_CASE("a value of the wrong type names the key and its line") {
               "run.max_items", "must be an integer"},
     bad_value{"accept_threshold = 0.5", "accept_threshold = \"high\"",
               "accept_threshold", "run.accept_threshold", "must be a number"},
-    bad_value{"seeds = \"seeds.jsonl\"", "seeds = 3", "seeds = 3",
-              "run.seeds", "must be a string"},
+    bad_value{"seeds = \"seeds.jsonl\"", "seeds = 3", "seeds = 3", "run.seeds",
+              "must be a string"},
     bad_value{"max_attempts = 3", "stream = \"yes\"", "stream",
               "models.solver.stream", "must be true or false"},
     bad_value{"http_500 = 0.1", "http_500 = \"often\"", "http_500",
@@ -269,8 +273,8 @@ TEST_CASE("a value of the wrong type names the key and its line") {
               "[simulator.judges]\njudge-a = 1\n[simulator.judges.judge-b]",
               "judge-a = 1", "simulator.judges.judge-a", "must be a table"},
     bad_value{"[models.judge-a]\nendpoints = [\"sim\"]\n",
-              "[models]\njudge-a = \"sim\"\n",
-              "judge-a = ", "models.judge-a", "must be a table"});
+              "[models]\njudge-a = \"sim\"\n", "judge-a = ", "models.judge-a",
+              "must be a table"});
   INFO(v.to);
   auto text = edited(good_text, v.from, v.to);
   auto p = failure_of(text, "bad_type");
@@ -343,15 +347,16 @@ TEST_CASE("cross-field errors name the key and, where it exists, its line") {
     CHECK_THAT(p.message, Catch::Contains("0..1"));
   }
   SECTION("model without endpoints") {
-    auto text = edited(good_text, "endpoints = [\"sim\"]\n", "endpoints = []\n");
+    auto text =
+      edited(good_text, "endpoints = [\"sim\"]\n", "endpoints = []\n");
     auto p = failure_of(text, "invalid_config");
     CHECK(p.where
           == at_line(line_of(text, "endpoints = []"))
                + ": models.judge-a.endpoints");
   }
   SECTION("min_limit above max_limit") {
-    auto text = edited(good_text, "max_attempts = 3",
-                       "min_limit = 9\nmax_limit = 4");
+    auto text =
+      edited(good_text, "max_attempts = 3", "min_limit = 9\nmax_limit = 4");
     auto p = failure_of(text, "invalid_config");
     CHECK(p.where
           == at_line(line_of(text, "[models.solver]")) + ": models.solver");
@@ -365,20 +370,23 @@ TEST_CASE("cross-field errors name the key and, where it exists, its line") {
 
 TEST_CASE("an endpoint without a url names the endpoint and its line") {
   SECTION("table without url") {
-    auto text = edited(good_text, "{ url = \"http://10.0.0.1:8000/v1\", ", "{ ");
+    auto text =
+      edited(good_text, "{ url = \"http://10.0.0.1:8000/v1\", ", "{ ");
     auto p = failure_of(text, "missing_key");
     CHECK(p.where == at_line(line_of(text, "api_key_env")));
     CHECK_THAT(p.message, Catch::Contains("'models.solver.endpoints[1]'"));
     CHECK_THAT(p.message, Catch::Contains("no url"));
   }
   SECTION("empty url string") {
-    auto text = edited(good_text, "endpoints = [\"sim\"]\n", "endpoints = [\"\"]\n");
+    auto text =
+      edited(good_text, "endpoints = [\"sim\"]\n", "endpoints = [\"\"]\n");
     auto p = failure_of(text, "missing_key");
     CHECK(p.where == at_line(line_of(text, "endpoints = [\"\"]")));
     CHECK_THAT(p.message, Catch::Contains("'models.judge-a.endpoints[0]'"));
   }
   SECTION("neither string nor table") {
-    auto text = edited(good_text, "endpoints = [\"sim\"]\n", "endpoints = [8000]\n");
+    auto text =
+      edited(good_text, "endpoints = [\"sim\"]\n", "endpoints = [8000]\n");
     auto p = failure_of(text, "bad_type");
     CHECK(p.where == at_line(line_of(text, "endpoints = [8000]")));
     CHECK_THAT(p.message, Catch::Contains("'models.judge-a.endpoints[0]'"));

@@ -47,9 +47,9 @@ TEST_CASE("append_json_string escapes what JSON requires") {
 }
 
 TEST_CASE("valid UTF-8 passes through unchanged") {
-  for (std::string s : {"caf\xC3\xA9", "\xE4\xB8\xAD\xE6\x96\x87",
-                        "\xF0\x9F\x98\x80 emoji", "\xEF\xBF\xBD",
-                        "\xF4\x8F\xBF\xBF", "\xE2\x80\xA8"}) {
+  for (std::string s :
+       {"caf\xC3\xA9", "\xE4\xB8\xAD\xE6\x96\x87", "\xF0\x9F\x98\x80 emoji",
+        "\xEF\xBF\xBD", "\xF4\x8F\xBF\xBF", "\xE2\x80\xA8"}) {
     CHECK(json_quote(s) == "\"" + s + "\"");
     CHECK(is_valid_utf8(s));
   }
@@ -113,8 +113,9 @@ TEST_CASE("json_writer places commas and brackets") {
   w.key("c").raw("{\"pre\":true}");
   w.key("d").boolean(true);
   w.end_object();
-  CHECK(w.str()
-        == R"({"a":1,"b":[-2,"x",null,false,{},[]],"c":{"pre":true},"d":true})");
+  CHECK(
+    w.str()
+    == R"({"a":1,"b":[-2,"x",null,false,{},[]],"c":{"pre":true},"d":true})");
   auto text = w.take();
   CHECK(w.str().empty());
   w.begin_array().number(3).end_array();
@@ -152,8 +153,7 @@ TEST_CASE("doubles round-trip exactly through json_writer and simdjson") {
     json_writer w;
     w.begin_array().number(d).end_array();
     double back = 0;
-    REQUIRE(p.parse(w.str()).at(0).get_double().get(back)
-            == simdjson::SUCCESS);
+    REQUIRE(p.parse(w.str()).at(0).get_double().get(back) == simdjson::SUCCESS);
     CHECK(back == d);
   }
 }
@@ -187,8 +187,8 @@ TEST_CASE("reading helpers name the JSON path in errors") {
   auto role = msg->get_string("role");
   REQUIRE_FALSE(role);
   CHECK(role.error().message == "choices[0].message.role: missing");
-  CHECK(*msg->get_string_or("n", "dflt") == "dflt");   // null
-  CHECK(*msg->get_string_or("zz", "dflt") == "dflt");  // absent
+  CHECK(*msg->get_string_or("n", "dflt") == "dflt");  // null
+  CHECK(*msg->get_string_or("zz", "dflt") == "dflt"); // absent
   CHECK(*items[1].at("message")->get_string("content") == "ok");
 
   auto usage = root.at("usage");

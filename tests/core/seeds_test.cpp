@@ -77,16 +77,16 @@ TEST_CASE("good seed lines are read with their fields") {
 }
 
 TEST_CASE("numeric ids are accepted as their decimal text") {
-  auto s = parse_seed_line(R"({"id": 1234, "problem": "p", "solution": "s"})",
-                           "f:1");
+  auto s =
+    parse_seed_line(R"({"id": 1234, "problem": "p", "solution": "s"})", "f:1");
   REQUIRE(s);
   CHECK(s->id == "1234");
-  auto neg = parse_seed_line(R"({"id": -7, "problem": "p", "solution": "s"})",
-                             "f:1");
+  auto neg =
+    parse_seed_line(R"({"id": -7, "problem": "p", "solution": "s"})", "f:1");
   REQUIRE(neg);
   CHECK(neg->id == "-7");
-  auto frac = parse_seed_line(R"({"id": 1.5, "problem": "p", "solution": "s"})",
-                              "f:1");
+  auto frac =
+    parse_seed_line(R"({"id": 1.5, "problem": "p", "solution": "s"})", "f:1");
   REQUIRE_FALSE(frac);
   CHECK_THAT(frac.error().message, Catch::Contains("'id'"));
 }

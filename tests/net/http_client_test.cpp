@@ -234,6 +234,25 @@ TEST_CASE("idle timeout fires when the server never answers", "[client]") {
   CHECK(eventually([&] { return c.open_connections() == 0; }));
 }
 
+TEST_CASE("huge timeouts mean never, not overflow", "[client]") {
+  fixture f;
+  http_client_options o;
+  o.max_connections = 1;
+  http_client c{f.cli_rt, f.endpoint(), o};
+  auto req = post("/echo", "forever");
+  req.connect_timeout = std::chrono::milliseconds::max();
+  req.idle_timeout = std::chrono::milliseconds::max();
+  req.deadline = std::chrono::milliseconds::max();
+  // Two at once: the second waits in the queue with an unbounded deadline.
+  auto p = std::make_shared<std::promise<http_response>>();
+  auto fut = p->get_future();
+  c.async_request(req, [p](http_response r) { p->set_value(r); });
+  auto r = fetch(c, req);
+  CHECK(r.error == transport_error::none);
+  CHECK(r.body == "forever");
+  CHECK(await(fut).error == transport_error::none);
+}
+
 TEST_CASE("deadline fires for an answer that never completes", "[client]") {
   fixture f;
   http_client c{f.cli_rt, f.endpoint()};

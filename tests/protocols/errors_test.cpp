@@ -54,8 +54,7 @@ TEST_CASE("error bodies and statuses are classified") {
     {500,
      R"({"error":{"code":500,"message":"Unknown argument: frobnicate",)"
      R"("type":"server_error"}})",
-     error_class::fatal, "Unknown argument: frobnicate", "server_error",
-     "500"},
+     error_class::fatal, "Unknown argument: frobnicate", "server_error", "500"},
     {500,
      R"({"error":{"code":500,"message":"'messages' is missing",)"
      R"("type":"server_error"}})",
@@ -73,17 +72,14 @@ TEST_CASE("error bodies and statuses are classified") {
     {400,
      R"({"object":"error","message":"This model's maximum context length )"
      R"(is 4096 tokens.","type":"BadRequestError","param":null,"code":400})",
-     error_class::fatal,
-     "This model's maximum context length is 4096 tokens.",
+     error_class::fatal, "This model's maximum context length is 4096 tokens.",
      "BadRequestError", "400"},
     // FastAPI / TGI router
     {422,
      R"({"detail":[{"loc":["body","messages"],"msg":"field required",)"
      R"("type":"value_error.missing"}]})",
-     error_class::fatal, R"(field required (at ["body","messages"]))", "",
-     ""},
-    {404, R"({"detail":"Not Found"})", error_class::fatal, "Not Found", "",
-     ""},
+     error_class::fatal, R"(field required (at ["body","messages"]))", "", ""},
+    {404, R"({"detail":"Not Found"})", error_class::fatal, "Not Found", "", ""},
     {405, R"({"detail":"Method Not Allowed"})", error_class::fatal,
      "Method Not Allowed", "", ""},
     // TGI: {"error":"...","error_type":"..."}
@@ -94,12 +90,11 @@ TEST_CASE("error bodies and statuses are classified") {
      "validation", ""},
     {429, R"({"error":"Model is overloaded","error_type":"overloaded"})",
      error_class::overloaded, "Model is overloaded", "overloaded", ""},
-    {403, R"({"error":"forbidden"})", error_class::fatal, "forbidden", "",
-     ""},
+    {403, R"({"error":"forbidden"})", error_class::fatal, "forbidden", "", ""},
     // Non-JSON and broken bodies: the first 300 bytes.
     {502, "<html><body><h1>502 Bad Gateway</h1></body></html>\n",
-     error_class::retryable, "<html><body><h1>502 Bad Gateway</h1></body></html>",
-     "", ""},
+     error_class::retryable,
+     "<html><body><h1>502 Bad Gateway</h1></body></html>", "", ""},
     {504, long_html, error_class::retryable, long_html.substr(0, 300), "", ""},
     {500, R"({"error": )", error_class::retryable, R"({"error":)", "", ""},
     {503, "", error_class::overloaded, "", "", ""},

@@ -12,31 +12,32 @@ namespace {
 
 /// The shape of vLLM V1's /metrics with two data-parallel engines (trimmed:
 /// real pages carry dozens of histograms like the one kept here).
-const char* vllm_v1 = R"(# HELP python_gc_objects_collected_total Objects collected during gc
+const char* vllm_v1 =
+  R"(# HELP python_gc_objects_collected_total Objects collected in gc
 # TYPE python_gc_objects_collected_total counter
 python_gc_objects_collected_total{generation="0"} 12003.0
-# HELP vllm:num_requests_running Number of requests in model execution batches.
+# HELP vllm:num_requests_running Number of requests in model execution.
 # TYPE vllm:num_requests_running gauge
-vllm:num_requests_running{engine="0",model_name="Qwen/Qwen2.5-Math-7B"} 37.0
-vllm:num_requests_running{engine="1",model_name="Qwen/Qwen2.5-Math-7B"} 35.0
-# HELP vllm:num_requests_waiting Number of requests waiting to be processed.
+vllm:num_requests_running{engine="0",model_name="qwen-7b"} 37.0
+vllm:num_requests_running{engine="1",model_name="qwen-7b"} 35.0
+# HELP vllm:num_requests_waiting Number of requests waiting.
 # TYPE vllm:num_requests_waiting gauge
-vllm:num_requests_waiting{engine="0",model_name="Qwen/Qwen2.5-Math-7B"} 4.0
-vllm:num_requests_waiting{engine="1",model_name="Qwen/Qwen2.5-Math-7B"} 0.0
-# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.
+vllm:num_requests_waiting{engine="0",model_name="qwen-7b"} 4.0
+vllm:num_requests_waiting{engine="1",model_name="qwen-7b"} 0.0
+# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent.
 # TYPE vllm:kv_cache_usage_perc gauge
-vllm:kv_cache_usage_perc{engine="0",model_name="Qwen/Qwen2.5-Math-7B"} 0.9
-vllm:kv_cache_usage_perc{engine="1",model_name="Qwen/Qwen2.5-Math-7B"} 0.7
-# HELP vllm:num_preemptions_total Cumulative number of preemption from the engine.
+vllm:kv_cache_usage_perc{engine="0",model_name="qwen-7b"} 0.9
+vllm:kv_cache_usage_perc{engine="1",model_name="qwen-7b"} 0.7
+# HELP vllm:num_preemptions_total Cumulative number of preemption.
 # TYPE vllm:num_preemptions_total counter
-vllm:num_preemptions_total{engine="0",model_name="Qwen/Qwen2.5-Math-7B"} 3.0
-vllm:num_preemptions_total{engine="1",model_name="Qwen/Qwen2.5-Math-7B"} 2.0
-# HELP vllm:time_to_first_token_seconds Histogram of time to first token in seconds.
+vllm:num_preemptions_total{engine="0",model_name="qwen-7b"} 3.0
+vllm:num_preemptions_total{engine="1",model_name="qwen-7b"} 2.0
+# HELP vllm:time_to_first_token_seconds Time to first token in seconds.
 # TYPE vllm:time_to_first_token_seconds histogram
-vllm:time_to_first_token_seconds_bucket{engine="0",le="0.001",model_name="Qwen/Qwen2.5-Math-7B"} 0.0
-vllm:time_to_first_token_seconds_bucket{engine="0",le="+Inf",model_name="Qwen/Qwen2.5-Math-7B"} 815.0
-vllm:time_to_first_token_seconds_count{engine="0",model_name="Qwen/Qwen2.5-Math-7B"} 815.0
-vllm:time_to_first_token_seconds_sum{engine="0",model_name="Qwen/Qwen2.5-Math-7B"} 61.25
+vllm:time_to_first_token_seconds_bucket{engine="0",le="0.001"} 0.0
+vllm:time_to_first_token_seconds_bucket{engine="0",le="+Inf"} 815.0
+vllm:time_to_first_token_seconds_count{engine="0",model_name="qwen-7b"} 815.0
+vllm:time_to_first_token_seconds_sum{engine="0",model_name="qwen-7b"} 61.25
 )";
 
 /// vLLM V0 (<= 0.6) names: gpu_cache_usage_perc.
@@ -47,16 +48,17 @@ const char* vllm_v0 = "# TYPE vllm:num_requests_running gauge\n"
                       "vllm:num_preemptions_total{model_name=\"m\"} 9.0\n";
 
 /// llama.cpp server with --metrics.
-const char* llamacpp = R"(# HELP llamacpp:prompt_tokens_total Number of prompt tokens processed.
+const char* llamacpp =
+  R"(# HELP llamacpp:prompt_tokens_total Prompt tokens processed.
 # TYPE llamacpp:prompt_tokens_total counter
 llamacpp:prompt_tokens_total 4096
 # HELP llamacpp:prompt_seconds_total Prompt process time
 # TYPE llamacpp:prompt_seconds_total counter
 llamacpp:prompt_seconds_total 1.734
-# HELP llamacpp:tokens_predicted_total Number of generation tokens processed.
+# HELP llamacpp:tokens_predicted_total Generated tokens.
 # TYPE llamacpp:tokens_predicted_total counter
 llamacpp:tokens_predicted_total 20480
-# HELP llamacpp:kv_cache_usage_ratio KV-cache usage. 1 means 100 percent usage.
+# HELP llamacpp:kv_cache_usage_ratio KV-cache usage, 1 = 100%.
 # TYPE llamacpp:kv_cache_usage_ratio gauge
 llamacpp:kv_cache_usage_ratio 0.25
 # HELP llamacpp:kv_cache_tokens KV-cache tokens.

@@ -1,10 +1,10 @@
 #include "protocols/records.hpp"
 
 #include <catch2/catch.hpp>
-#include <simdjson.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <simdjson.h>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -70,31 +70,37 @@ item_record full_record(std::string id, item_status status) {
   x.status = status;
   if (status != item_status::accepted)
     x.why = {"panel", "low_score", "score 0.4 below 0.85"};
-  x.trace.push_back({"generate", "math-7b", "http://127.0.0.1:1/v1",
-                     {120, 80}, 12.5, 1});
-  x.trace.push_back({"solve", "math-7b", "http://127.0.0.1:1/v1",
-                     {200, 300}, 40.25, 2});
+  x.trace.push_back(
+    {"generate", "math-7b", "http://127.0.0.1:1/v1", {120, 80}, 12.5, 1});
+  x.trace.push_back(
+    {"solve", "math-7b", "http://127.0.0.1:1/v1", {200, 300}, 40.25, 2});
   return x;
 }
 
 using json_result = simdjson::simdjson_result<simdjson::dom::element>;
 
 /// Typed reads of a parsed line; a missing or mistyped field fails the test.
-template <class T>
+template<class T>
 T get(json_result e) {
   T v{};
   REQUIRE(e.get(v) == simdjson::SUCCESS);
   return v;
 }
-std::string_view str(json_result e) { return get<std::string_view>(e); }
-uint64_t u64(json_result e) { return get<uint64_t>(e); }
-size_t size_of(json_result e) { return get<simdjson::dom::array>(e).size(); }
+std::string_view str(json_result e) {
+  return get<std::string_view>(e);
+}
+uint64_t u64(json_result e) {
+  return get<uint64_t>(e);
+}
+size_t size_of(json_result e) {
+  return get<simdjson::dom::array>(e).size();
+}
 
 } // namespace
 
 TEST_CASE("an item record round-trips through its JSON line") {
-  auto status = GENERATE(item_status::accepted, item_status::rejected,
-                         item_status::failed);
+  auto status =
+    GENERATE(item_status::accepted, item_status::rejected, item_status::failed);
   auto x = full_record("00000000deadbeef", status);
   auto line = to_json(x);
   CHECK(line.find('\n') == std::string::npos);
@@ -214,8 +220,8 @@ TEST_CASE("seed outcomes and knowledge-point lists are JSON lines") {
   auto missing = parse_kp_list_line(R"({"points": []})", "kp.jsonl:4");
   REQUIRE_FALSE(missing);
   CHECK(missing.error().where == "kp.jsonl:4");
-  auto wrong = parse_kp_list_line(R"({"seed_id": "a", "points": [1]})",
-                                  "kp.jsonl:5");
+  auto wrong =
+    parse_kp_list_line(R"({"seed_id": "a", "points": [1]})", "kp.jsonl:5");
   REQUIRE_FALSE(wrong);
   CHECK_THAT(wrong.error().message, Catch::Contains("'points'"));
 }
@@ -279,8 +285,7 @@ TEST_CASE("scan_jsonl reports a corrupt complete line with file:line") {
   auto file = dir.path / "items.jsonl";
   write_file(file, to_json(full_record("a", item_status::accepted)) + "\n"
                      + "{\"no_id\": 1}\n"
-                     + to_json(full_record("c", item_status::accepted))
-                     + "\n");
+                     + to_json(full_record("c", item_status::accepted)) + "\n");
   auto scan = scan_jsonl(file, "id");
   REQUIRE_FALSE(scan);
   CHECK(scan.error().code == "bad_record");

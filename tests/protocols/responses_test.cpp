@@ -19,9 +19,10 @@ TEST_CASE("completion responses round-trip through the serializer") {
   r.id = "chatcmpl-123";
   r.model = "served-model";
   r.created = 1700000000;
-  r.choices = {{0, "The answer is $\\boxed{4}$.\n", "2+2 \xE2\x86\x92 4", "stop"},
-               {1, "cut", "", "length"},
-               {2, "", "", ""}};
+  r.choices = {
+    {0, "The answer is $\\boxed{4}$.\n", "2+2 \xE2\x86\x92 4", "stop"},
+    {1, "cut", "", "length"},
+    {2, "", "", ""}};
   r.tokens = {12, 34, 46};
   for (bool chat : {true, false}) {
     auto back = parse_completion_response(to_json(r, chat), where);

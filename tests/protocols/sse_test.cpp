@@ -20,8 +20,8 @@ std::string vllm_stream() {
   std::string s;
   s += sse_chat_delta("cmpl-1", "qwen", 0, "", true);
   s += sse_chat_delta("cmpl-1", "qwen", 0, "The answer: caf\xC3\xA9 ", false);
-  s += sse_chat_delta("cmpl-1", "qwen", 0, "\xE4\xB8\xAD\xF0\x9F\x98\x80",
-                      false);
+  s +=
+    sse_chat_delta("cmpl-1", "qwen", 0, "\xE4\xB8\xAD\xF0\x9F\x98\x80", false);
   s += sse_chat_delta("cmpl-1", "qwen", 0, " $\\frac{1}{2}$\n\"ok\"", false);
   s += sse_final_chunk("cmpl-1", "qwen", 0, "stop", nullptr);
   s += sse_usage_chunk("cmpl-1", "qwen", u, true);
@@ -84,8 +84,9 @@ TEST_CASE("vLLM stream with include_usage reassembles") {
 TEST_CASE("byte-at-a-time, random splits and other line endings agree") {
   auto whole = run(vllm_stream());
   REQUIRE(whole);
-  for (std::string text : {vllm_stream(), replace_all(vllm_stream(), "\n", "\r\n"),
-                           replace_all(vllm_stream(), "\n", "\r")}) {
+  for (std::string text :
+       {vllm_stream(), replace_all(vllm_stream(), "\n", "\r\n"),
+        replace_all(vllm_stream(), "\n", "\r")}) {
     stream_accumulator one{where, true};
     for (char c : text)
       REQUIRE(one.feed(std::string_view(&c, 1)));
@@ -110,13 +111,23 @@ TEST_CASE("byte-at-a-time, random splits and other line endings agree") {
 }
 
 TEST_CASE("llama.cpp stream: no role chunk, usage and timings at the end") {
+  // One event per line as the server writes it (split here for width only).
+  const std::string tail = R"("created":1,"id":"chatcmpl-L",)"
+                           R"("model":"gpt-3.5-turbo",)"
+                           R"("object":"chat.completion.chunk")";
   std::string s =
-    R"(data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":"Hel"}}],"created":1,"id":"chatcmpl-L","model":"gpt-3.5-turbo","object":"chat.completion.chunk"})"
-    "\n\n"
-    R"(data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":"lo"}}],"created":1,"id":"chatcmpl-L","model":"gpt-3.5-turbo","object":"chat.completion.chunk"})"
-    "\n\n"
-    R"(data: {"choices":[{"finish_reason":"length","index":0,"delta":{}}],"created":1,"id":"chatcmpl-L","model":"gpt-3.5-turbo","object":"chat.completion.chunk","usage":{"completion_tokens":2,"prompt_tokens":5,"total_tokens":7},"timings":{"prompt_n":5,"predicted_per_second":40.1}})"
-    "\n\n";
+    R"(data: {"choices":[{"finish_reason":null,"index":0,)"
+    R"("delta":{"content":"Hel"}}],)"
+    + tail + "}\n\n"
+    + R"(data: {"choices":[{"finish_reason":null,"index":0,)"
+      R"("delta":{"content":"lo"}}],)"
+    + tail + "}\n\n"
+    + R"(data: {"choices":[{"finish_reason":"length","index":0,"delta":{}}],)"
+    + tail
+    + R"(,"usage":{"completion_tokens":2,"prompt_tokens":5,)"
+      R"("total_tokens":7},"timings":{"prompt_n":5,)"
+      R"("predicted_per_second":40.1}})"
+      "\n\n";
   // Without [DONE]: complete because every choice finished.
   auto r = run(s);
   REQUIRE(r);
@@ -226,8 +237,7 @@ TEST_CASE("error events become an api_error") {
     REQUIRE_FALSE(res);
     CHECK(res.error().code == "stream_error");
     CHECK(res.error().where == where);
-    CHECK(res.error().message.find("event 2: server reported an error: ")
-          == 0);
+    CHECK(res.error().message.find("event 2: server reported an error: ") == 0);
   }
 }
 
@@ -274,8 +284,9 @@ TEST_CASE("malformed events name the event number and field path") {
   REQUIRE_FALSE(bad_json);
   CHECK(bad_json.error().code == "bad_stream_event");
   CHECK(bad_json.error().message.find("event 2: invalid JSON") == 0);
-  auto bad_field = run(
-    ok + ok + "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":5}}]}\n\n");
+  auto bad_field =
+    run(ok + ok
+        + "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":5}}]}\n\n");
   REQUIRE_FALSE(bad_field);
   CHECK(bad_field.error().message
         == "event 3: choices[0].delta.content: expected string, got number");

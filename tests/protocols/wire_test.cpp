@@ -1,8 +1,8 @@
 #include "protocols/openai/wire.hpp"
 
 #include <catch2/catch.hpp>
-#include <simdjson.h>
 
+#include <simdjson.h>
 #include <string>
 
 using namespace kpsynth::openai;
@@ -21,8 +21,9 @@ bool has_key(const std::string& json, std::string_view key) {
 chat_request sample_chat() {
   chat_request r;
   r.model = "qwen2.5-math-7b";
-  r.messages = {{"system", "You are a \"careful\" solver.\n"},
-                {"user", "Solve $\\frac{1}{2} + x = 3$. caf\xC3\xA9 \xE4\xB8\xAD"}};
+  r.messages = {
+    {"system", "You are a \"careful\" solver.\n"},
+    {"user", "Solve $\\frac{1}{2} + x = 3$. caf\xC3\xA9 \xE4\xB8\xAD"}};
   r.params.temperature = 0.3;
   r.params.top_p = 0.95;
   r.params.max_tokens = 512;
@@ -107,12 +108,12 @@ TEST_CASE("invalid UTF-8 in requests still yields valid JSON") {
   auto body = to_json(r);
   auto back = parse_chat_request(body);
   REQUIRE(back);
-  CHECK(back->messages[1].content
-        == "bad \xEF\xBF\xBD byte \xEF\xBF\xBD end");
+  CHECK(back->messages[1].content == "bad \xEF\xBF\xBD byte \xEF\xBF\xBD end");
 }
 
 TEST_CASE("server-side request parsing: defaults and accepted forms") {
-  auto r = parse_chat_request(R"({"messages":[{"role":"user","content":"hi"}]})");
+  auto r =
+    parse_chat_request(R"({"messages":[{"role":"user","content":"hi"}]})");
   REQUIRE(r);
   CHECK(r->model.empty());
   CHECK(r->params.temperature == 1.0);

@@ -12,10 +12,9 @@ using sim::fault_rates;
 
 namespace {
 
-constexpr fault every_fault[] = {fault::http_500, fault::http_503,
-                                 fault::http_429, fault::stall,
-                                 fault::reset,    fault::truncate,
-                                 fault::malformed_json};
+constexpr fault every_fault[] = {
+  fault::http_500, fault::http_503, fault::http_429,      fault::stall,
+  fault::reset,    fault::truncate, fault::malformed_json};
 
 fault_rates parsed(const std::map<std::string, double>& xs) {
   auto r = fault_rates::parse(xs, "simulator.faults");
@@ -73,15 +72,15 @@ TEST_CASE("fault_rates::parse rejects bad input, naming the key") {
     }
   }
   SECTION("rates adding up to more than 1") {
-    auto r = fault_rates::parse({{"reset", 0.6}, {"stall", 0.5}},
-                                "simulator.faults");
+    auto r =
+      fault_rates::parse({{"reset", 0.6}, {"stall", 0.5}}, "simulator.faults");
     REQUIRE_FALSE(r);
     CHECK(r.error().where == "simulator.faults");
     CHECK_THAT(r.error().message, Catch::Contains("more than 1"));
   }
   SECTION("all plus a named fault adding up to more than 1") {
-    auto r = fault_rates::parse({{"all", 0.9}, {"http_500", 0.2}},
-                                "simulator.faults");
+    auto r =
+      fault_rates::parse({{"all", 0.9}, {"http_500", 0.2}}, "simulator.faults");
     REQUIRE_FALSE(r);
   }
 }

@@ -1,16 +1,13 @@
-#include "sim/server.hpp"
-
 #include "net/http_client.hpp"
 #include "net/io_runtime.hpp"
 #include "protocols/openai/sse.hpp"
 #include "protocols/openai/wire.hpp"
-
-#include <catch2/catch.hpp>
+#include "sim/server.hpp"
 
 #include <arpa/inet.h>
+#include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -19,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 using namespace kpsynth;
@@ -125,7 +123,7 @@ openai::chat_request chat(std::string content, uint32_t n = 1,
 }
 
 /// Polls `pred`; false if it never became true within `limit`.
-template <class F>
+template<class F>
 bool eventually(F pred, std::chrono::milliseconds limit = 10s) {
   auto end = std::chrono::steady_clock::now() + limit;
   while (!pred()) {
@@ -155,7 +153,7 @@ std::string error_message(const net::http_response& r) {
 
 /// A blocking loopback socket that sends one request and can vanish.
 class raw_socket {
-public:
+ public:
   explicit raw_socket(uint16_t port) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(fd_ >= 0);
@@ -189,7 +187,7 @@ public:
     fd_ = -1;
   }
 
-private:
+ private:
   int fd_ = -1;
 };
 
@@ -212,8 +210,8 @@ TEST_CASE("/health answers 503 while loading, then 200") {
   auto started = std::chrono::steady_clock::now();
   sim_fixture f{o};
   auto health = fetch(*f.root, get("/health"));
-  auto completion
-    = fetch(*f.v1, post("/chat/completions", openai::to_json(chat("hi"))));
+  auto completion =
+    fetch(*f.v1, post("/chat/completions", openai::to_json(chat("hi"))));
   auto elapsed = std::chrono::steady_clock::now() - started;
   REQUIRE(elapsed < 1500ms); // otherwise the machine is too slow to tell
   CHECK(health.status == 503);
@@ -224,8 +222,8 @@ TEST_CASE("/health answers 503 while loading, then 200") {
   CHECK(eventually([&] { return fetch(*f.root, get("/health")).status == 200; },
                    5s));
   CHECK(std::chrono::steady_clock::now() - started >= 1500ms);
-  auto after
-    = fetch(*f.v1, post("/chat/completions", openai::to_json(chat("hi"))));
+  auto after =
+    fetch(*f.v1, post("/chat/completions", openai::to_json(chat("hi"))));
   CHECK(after.status == 200);
 }
 
@@ -237,13 +235,12 @@ TEST_CASE("/metrics exports the vllm: gauges and counters") {
     == 200);
   auto r = fetch(*f.root, get("/metrics"));
   REQUIRE(r.status == 200);
-  for (auto name :
-       {"vllm:num_requests_running{model_name=\"sim-test\"} 0",
-        "vllm:num_requests_waiting{model_name=\"sim-test\"} 0",
-        "vllm:kv_cache_usage_perc", "vllm:num_preemptions_total",
-        "vllm:prompt_tokens_total", "vllm:generation_tokens_total",
-        "vllm:request_success_total{model_name=\"sim-test\"} 1",
-        "kpsynth_sim_max_num_seqs 256"}) {
+  for (auto name : {"vllm:num_requests_running{model_name=\"sim-test\"} 0",
+                    "vllm:num_requests_waiting{model_name=\"sim-test\"} 0",
+                    "vllm:kv_cache_usage_perc", "vllm:num_preemptions_total",
+                    "vllm:prompt_tokens_total", "vllm:generation_tokens_total",
+                    "vllm:request_success_total{model_name=\"sim-test\"} 1",
+                    "kpsynth_sim_max_num_seqs 256"}) {
     INFO(name);
     CHECK_THAT(r.body, Catch::Contains(name));
   }
@@ -256,8 +253,8 @@ TEST_CASE("/metrics exports the vllm: gauges and counters") {
 
 TEST_CASE("a chat completion answers with text and usage") {
   sim_fixture f{options()};
-  auto r = fetch(*f.v1, post("/chat/completions",
-                             openai::to_json(chat("What is 2 + 3?"))));
+  auto r = fetch(
+    *f.v1, post("/chat/completions", openai::to_json(chat("What is 2 + 3?"))));
   CHECK(r.content_type == "application/json");
   auto c = completion_of(r);
   CHECK(c.model == "sim-test");
@@ -292,20 +289,20 @@ TEST_CASE("max_tokens cuts the answer with finish_reason length") {
 
 TEST_CASE("a streamed chat completion matches the plain one and ends [DONE]") {
   sim_fixture f{options()};
-  auto plain = completion_of(fetch(
-    *f.v1, post("/chat/completions",
-                openai::to_json(chat("Find the sum of 17 and 25.")))));
+  auto plain = completion_of(
+    fetch(*f.v1, post("/chat/completions",
+                      openai::to_json(chat("Find the sum of 17 and 25.")))));
 
   std::string raw;
   openai::stream_accumulator acc{"test stream", true};
-  auto r = fetch(*f.v1,
-                 post("/chat/completions",
-                      openai::to_json(chat("Find the sum of 17 and 25.", 1,
-                                           true))),
-                 [&](std::string_view bytes) {
-                   raw.append(bytes);
-                   acc.feed(bytes);
-                 });
+  auto r =
+    fetch(*f.v1,
+          post("/chat/completions",
+               openai::to_json(chat("Find the sum of 17 and 25.", 1, true))),
+          [&](std::string_view bytes) {
+            raw.append(bytes);
+            acc.feed(bytes);
+          });
   REQUIRE(r.error == net::transport_error::none);
   REQUIRE(r.status == 200);
   CHECK(r.content_type == "text/event-stream");
@@ -407,14 +404,13 @@ TEST_CASE("refuse_n answers n > 1 with HTTP 500 like llama.cpp") {
   auto o = options();
   o.refuse_n = true;
   sim_fixture f{o};
-  auto r = fetch(*f.v1,
-                 post("/chat/completions", openai::to_json(chat("x", 2))));
+  auto r =
+    fetch(*f.v1, post("/chat/completions", openai::to_json(chat("x", 2))));
   CHECK(r.status == 500);
   CHECK_THAT(error_message(r), Catch::Contains("Only one completion choice"));
-  CHECK(
-    fetch(*f.v1, post("/chat/completions", openai::to_json(chat("x", 1))))
-      .status
-    == 200);
+  CHECK(fetch(*f.v1, post("/chat/completions", openai::to_json(chat("x", 1))))
+          .status
+        == 200);
 }
 
 TEST_CASE("requests beyond max_waiting are answered 429") {
@@ -453,15 +449,18 @@ TEST_CASE("malformed requests are answered 400 naming the field") {
   auto b = GENERATE(
     bad_request{R"({"model": "m", "messages": [{"role": "user", "content": )",
                 "JSON"},
-    bad_request{R"({"model": "m", "messages": [{"role": "user", "content": 5}]})",
-                "messages[0].content"},
+    bad_request{
+      R"({"model": "m", "messages": [{"role": "user", "content": 5}]})",
+      "messages[0].content"},
     bad_request{R"({"model": "m", "messages": []})", "messages"},
-    bad_request{R"({"model": "m", "messages": [{"role": "user", "content": "x"}],)"
-                R"( "temperature": 7})",
-                "temperature"},
-    bad_request{R"({"model": "m", "messages": [{"role": "user", "content": "x"}],)"
-                R"( "n": "two"})",
-                "n"});
+    bad_request{
+      R"({"model": "m", "messages": [{"role": "user", "content": "x"}],)"
+      R"( "temperature": 7})",
+      "temperature"},
+    bad_request{
+      R"({"model": "m", "messages": [{"role": "user", "content": "x"}],)"
+      R"( "n": "two"})",
+      "n"});
   INFO(b.body);
   auto r = fetch(*f.v1, post("/chat/completions", b.body));
   CHECK(r.status == 400);
@@ -513,35 +512,35 @@ TEST_CASE("fault injection follows the seeded injector request by request") {
                     << r.status << " " << net::to_string(r.error) << " "
                     << r.error_detail);
     switch (want) {
-      case sim::fault::none:
-        CHECK(r.status == 200);
-        CHECK(openai::parse_completion_response(r.body, "t"));
-        break;
-      case sim::fault::http_500:
-        CHECK(r.status == 500);
-        break;
-      case sim::fault::http_503:
-        CHECK(r.status == 503);
-        CHECK(r.retry_after == "1");
-        break;
-      case sim::fault::http_429:
-        CHECK(r.status == 429);
-        CHECK(r.retry_after == "1");
-        break;
-      case sim::fault::stall:
-        CHECK(r.error == net::transport_error::deadline);
-        break;
-      case sim::fault::reset:
-        CHECK(r.error == net::transport_error::connection_reset);
-        break;
-      case sim::fault::truncate:
-        CHECK(r.error == net::transport_error::truncated);
-        break;
-      case sim::fault::malformed_json:
-        CHECK(r.status == 200);
-        CHECK(r.error == net::transport_error::none);
-        CHECK_FALSE(openai::parse_completion_response(r.body, "t"));
-        break;
+    case sim::fault::none:
+      CHECK(r.status == 200);
+      CHECK(openai::parse_completion_response(r.body, "t"));
+      break;
+    case sim::fault::http_500:
+      CHECK(r.status == 500);
+      break;
+    case sim::fault::http_503:
+      CHECK(r.status == 503);
+      CHECK(r.retry_after == "1");
+      break;
+    case sim::fault::http_429:
+      CHECK(r.status == 429);
+      CHECK(r.retry_after == "1");
+      break;
+    case sim::fault::stall:
+      CHECK(r.error == net::transport_error::deadline);
+      break;
+    case sim::fault::reset:
+      CHECK(r.error == net::transport_error::connection_reset);
+      break;
+    case sim::fault::truncate:
+      CHECK(r.error == net::transport_error::truncated);
+      break;
+    case sim::fault::malformed_json:
+      CHECK(r.status == 200);
+      CHECK(r.error == net::transport_error::none);
+      CHECK_FALSE(openai::parse_completion_response(r.body, "t"));
+      break;
     }
   }
   auto stats = f.srv->stats();
@@ -583,10 +582,10 @@ TEST_CASE("faults = {all: 1.0} produces every fault kind") {
 }
 
 TEST_CASE("a client that disconnects frees its slot in the engine") {
-  // Prefill takes 600 ms; the clients vanish long before. At the first event
+  // Prefill takes 1 s; the clients vanish long before. At the first event
   // of each request the server notices and cancels it, as vLLM aborts.
   auto p = fast_profile();
-  p.ttft_ms = 600;
+  p.ttft_ms = 1000;
   p.itl_ms = 2;
   sim_fixture f{options(p)};
   auto body = openai::to_json(chat("What is 1 + 1?"));
