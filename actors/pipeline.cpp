@@ -19,6 +19,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 #include <fstream>
 #include <spdlog/spdlog.h>
 
@@ -152,6 +153,37 @@ result<pipeline> spawn_pipeline(caf::actor_system& sys, context_ptr ctx,
         ++counters.rejected;
       else
         ++counters.failed;
+    }
+  }
+  if (p.resumed_seeds > 0) {
+    std::ifstream in{dir / "seeds.jsonl"};
+    std::string line;
+    simdjson::dom::parser parser;
+    while (std::getline(in, line)) {
+      simdjson::padded_string padded{line};
+      simdjson::dom::object obj;
+      if (parser.parse(padded).get(obj) != simdjson::SUCCESS)
+        continue;
+      std::string_view status;
+      std::string_view stage;
+      int64_t points = 0;
+      // Absent fields keep their defaults; the line was written by us.
+      if (obj["status"].get(status) != simdjson::SUCCESS)
+        continue;
+      if (obj["knowledge_points"].get(points) != simdjson::SUCCESS)
+        points = 0;
+      simdjson::dom::object why;
+      if (obj["why"].get(why) == simdjson::SUCCESS
+          && why["stage"].get(stage) != simdjson::SUCCESS)
+        stage = {};
+      if (status == "extracted") {
+        ++counters.seeds_extracted;
+        counters.knowledge_points += static_cast<uint64_t>(points);
+      } else if (stage == "read") {
+        ++counters.seeds_bad;
+      } else {
+        ++counters.seeds_failed;
+      }
     }
   }
   for (auto& [name, m] : cfg.models)

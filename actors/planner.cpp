@@ -6,6 +6,8 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 namespace kpsynth {
@@ -29,6 +31,18 @@ combination_kind convert(graph::combination_kind k) {
 /// Builds the graph and the sampler after the last knowledge-point list.
 void build(self_ptr self) {
   auto& st = self->state;
+  std::sort(st.lists.begin(), st.lists.end(),
+            [](const kp_list& a, const kp_list& b) {
+              return a.seed_id < b.seed_id;
+            });
+  for (auto& x : st.lists) {
+    auto seed = st.registry.add_seed(x.seed_id);
+    for (auto& p : x.points)
+      if (auto id = st.registry.add_mention(seed, p); !id)
+        spdlog::warn("planner: {}", id.error().to_string());
+  }
+  st.lists.clear();
+  st.lists.shrink_to_fit();
   std::vector<std::vector<graph::kp_id>> seed_kps(st.registry.seed_count());
   for (graph::seed_index s = 0; s < st.registry.seed_count(); ++s) {
     auto kps = st.registry.kps_of_seed(s);
@@ -122,10 +136,8 @@ planner(planner_actor::stateful_pointer<planner_state> self, context_ptr ctx,
       for (auto& x : xs) {
         if (x.points.empty())
           continue;
-        auto seed = s.registry.add_seed(x.seed_id);
-        for (auto& p : x.points)
-          if (auto id = s.registry.add_mention(seed, p); !id)
-            spdlog::warn("planner: {}", id.error().to_string());
+        x.trace.clear(); // Provenance of extraction is in the journal.
+        s.lists.push_back(std::move(x));
       }
       // The planner only accumulates, so it can always take more.
       if (auto n = s.in.to_pull(0); n > 0)

@@ -24,6 +24,10 @@ struct planner_state {
   producer_actor upstream;
   consumer_actor<item_record> downstream;
   flow::inbound_window in;
+  /// Knowledge points as they arrive; interned only when all are in, in
+  /// seed-id order, so that KP ids -- and with them the combination ids
+  /// that make items idempotent -- are the same in every run of the job.
+  std::vector<kp_list> lists;
   graph::kp_registry registry;
   std::unique_ptr<graph::kp_graph> graph;
   std::unique_ptr<graph::sampler> sampler;

@@ -29,7 +29,8 @@ parse_weights(const std::vector<std::string>& args) {
   for (auto& a : args) {
     auto eq = a.find('=');
     double w = 0;
-    auto text = std::string_view{a}.substr(eq == std::string::npos ? 0 : eq + 1);
+    auto text =
+      std::string_view{a}.substr(eq == std::string::npos ? 0 : eq + 1);
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), w);
     if (eq == std::string::npos || eq == 0 || ec != std::errc{}
         || p != text.data() + text.size() || !(w > 0))
@@ -47,11 +48,11 @@ parse_weights(const std::vector<std::string>& args) {
 
 int panel_calibrate_command(const panel_calibrate_options& o) {
   if (!(o.threshold >= 0 && o.threshold <= 1))
-    return fail(make_problem("bad_value", "must be within 0..1",
-                             "--threshold"));
+    return fail(
+      make_problem("bad_value", "must be within 0..1", "--threshold"));
   if (!(o.target_precision >= 0 && o.target_precision <= 1))
-    return fail(make_problem("bad_value", "must be within 0..1",
-                             "--target-precision"));
+    return fail(
+      make_problem("bad_value", "must be within 0..1", "--target-precision"));
   std::vector<quality::judge_spec> specs;
   for (auto& arg : o.judges) {
     auto j = quality::parse_judge_spec(arg);
@@ -81,8 +82,8 @@ int panel_calibrate_command(const panel_calibrate_options& o) {
                l->items.size(), o.from_run, l->without_solution, l->unknown);
     items = std::move(l->items);
     if (!o.write_labels.empty()) {
-      if (auto p = quality::write_text_file(o.write_labels,
-                                            quality::to_jsonl(items)))
+      if (auto p =
+            quality::write_text_file(o.write_labels, quality::to_jsonl(items)))
         return fail(*p);
       fmt::print("labelled set: {}\n", o.write_labels);
     }
@@ -122,8 +123,8 @@ int panel_calibrate_command(const panel_calibrate_options& o) {
                              "--votes"));
   }
   if (!o.write_votes.empty()) {
-    if (auto p = quality::write_text_file(o.write_votes,
-                                          quality::to_jsonl(votes)))
+    if (auto p =
+          quality::write_text_file(o.write_votes, quality::to_jsonl(votes)))
       return fail(*p);
     fmt::print("votes:        {}\n", o.write_votes);
   }
@@ -131,6 +132,9 @@ int panel_calibrate_command(const panel_calibrate_options& o) {
   co.threshold = o.threshold;
   co.target_precision = o.target_precision;
   co.judges = o.only;
+  if (co.judges.empty())
+    for (auto& j : specs) // simulated judges: in the order given
+      co.judges.push_back(j.name);
   auto weights = parse_weights(o.weights);
   if (!weights)
     return fail(weights.error());
@@ -141,8 +145,8 @@ int panel_calibrate_command(const panel_calibrate_options& o) {
   auto r = quality::calibrate(*set, co);
   fmt::print("\n{}", quality::format_table(r, o.top));
   if (!o.json_out.empty()) {
-    if (auto p = quality::write_text_file(o.json_out,
-                                          quality::to_json(r) + "\n"))
+    if (auto p =
+          quality::write_text_file(o.json_out, quality::to_json(r) + "\n"))
       return fail(*p);
     fmt::print("result:       {}\n", o.json_out);
   }

@@ -77,10 +77,10 @@ int report_command(const report_options& o) {
   cfg.similarity_sample = o.similarity_sample;
   cfg.sample_seed = o.sample_seed;
   quality::report_files out;
-  out.html = o.html_out.empty() ? cfg.run_dir / "report.html"
-                                : fs::path{o.html_out};
-  out.json = o.json_out.empty() ? cfg.run_dir / "report.json"
-                                : fs::path{o.json_out};
+  out.html =
+    o.html_out.empty() ? cfg.run_dir / "report.html" : fs::path{o.html_out};
+  out.json =
+    o.json_out.empty() ? cfg.run_dir / "report.json" : fs::path{o.json_out};
   auto s = quality::write_report(cfg, out);
   if (!s)
     return fail(s.error());

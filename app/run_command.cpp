@@ -1,6 +1,9 @@
 #include "app/commands.hpp"
 
+#include "actors/control.hpp"
 #include "actors/pipeline.hpp"
+#include "app/control_server.hpp"
+#include "net/http_server.hpp"
 #include "net/io_runtime.hpp"
 #include "sim/server.hpp"
 
@@ -14,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <optional>
 #include <thread>
 
 namespace kpsynth::app {
@@ -136,6 +140,21 @@ int run_command(const std::string& config_file, bool quiet) {
                    "{}",
                    p->resumed_items, p->resumed_seeds,
                    cfg->run.output_dir.string());
+    std::optional<control_endpoint> ctl;
+    control_actor ctl_actor;
+    if (cfg->control.enabled) {
+      auto c = start_control(io, cfg->control, cfg->run.output_dir);
+      if (!c) {
+        spdlog::error("{}", c.error().to_string());
+        return 2;
+      }
+      ctl.emplace(std::move(*c));
+      ctl_actor = sys.spawn(control, ctx, ctl->token, p->pools, p->sink,
+                            p->panel, [] { interrupted = true; });
+      attach_control(*ctl, ctl_actor);
+      spdlog::info("control API at {} (bearer token in {})", ctl->url,
+                   (cfg->run.output_dir / "control.json").string());
+    }
     caf::scoped_actor self{sys};
     auto start = std::chrono::steady_clock::now();
     auto interval = std::chrono::milliseconds{
@@ -209,6 +228,10 @@ int run_command(const std::string& config_file, bool quiet) {
     self->send_exit(p->extractor, caf::exit_reason::user_shutdown);
     self->send_exit(p->source, caf::exit_reason::user_shutdown);
     self->send_exit(p->sink, caf::exit_reason::user_shutdown);
+    if (ctl) {
+      ctl->server->stop();
+      self->send_exit(ctl_actor, caf::exit_reason::user_shutdown);
+    }
   }
   if (simulator)
     simulator->stop();

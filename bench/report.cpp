@@ -5,17 +5,19 @@
 //
 //   kpsynth_bench_report [items=50000]
 
-#include "core/seeds.hpp"
-#include "quality/calibrate.hpp"
 #include "quality/report.hpp"
 
+#include "core/json.hpp"
+#include "core/seeds.hpp"
+#include "quality/calibrate.hpp"
+
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <unistd.h>
 
 using namespace kpsynth;
 using namespace kpsynth::quality;
@@ -140,8 +142,8 @@ int main(int argc, char** argv) {
   t0 = clock_type::now();
   auto near = nearest_neighbours(vecs, seed_vecs);
   auto nn_s = seconds_since(t0);
-  fmt::print("lexical embed:            {:8.3f} s  {:9.0f} texts/s\n",
-             embed_s, static_cast<double>(texts.size()) / embed_s);
+  fmt::print("lexical embed:            {:8.3f} s  {:9.0f} texts/s\n", embed_s,
+             static_cast<double>(texts.size()) / embed_s);
   fmt::print("nearest seed ({} x {}): {:8.3f} s  {:9.0f} items/s\n",
              near.size(), seed_vecs.size(), nn_s,
              static_cast<double>(near.size()) / nn_s);
@@ -171,8 +173,8 @@ int main(int argc, char** argv) {
     for (int j = 0; j < 10; ++j) {
       bool right = gen() % 100 < 80;
       bool accept = right == good;
-      votes.push_back({id, "judge" + std::to_string(j),
-                       accept ? 0.9 : 0.4, accept, "bench"});
+      votes.push_back(
+        {id, "judge" + std::to_string(j), accept ? 0.9 : 0.4, accept, "bench"});
     }
   }
   calibration_options opts;

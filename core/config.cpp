@@ -343,6 +343,13 @@ std::optional<problem> validate(const kpsynth_config& c,
     return bad("consensus.min_share", "must be within 0..1");
   if (c.verify.workers < 1)
     return bad("verify.workers", "must be at least 1");
+  auto& ca = c.control.address;
+  bool loopback = ca == "127.0.0.1" || ca == "::1" || ca == "localhost"
+                  || ca.rfind("127.", 0) == 0;
+  if (c.control.enabled && !loopback && !c.control.allow_remote)
+    return bad("control.address",
+               "the control API listens on loopback only unless "
+               "control.allow_remote = true");
   return std::nullopt;
 }
 
@@ -420,6 +427,14 @@ result<kpsynth_config> parse(std::string_view text, std::string_view name,
     root.table("consensus", [&](table_reader& r) {
       r.read("min_share", c.consensus.min_share);
       r.read("budget_ms", c.consensus.budget_ms);
+    });
+    root.table("control", [&](table_reader& r) {
+      auto& x = c.control;
+      r.read("enabled", x.enabled);
+      r.read("address", x.address);
+      r.read("port", x.port);
+      r.read("allow_remote", x.allow_remote);
+      r.read("token_env", x.token_env);
     });
     root.table("caf", [&](table_reader& r) {
       for (auto& [key, node] : r.raw()) {

@@ -56,7 +56,7 @@ struct model_config {
 /// Settings of one LLM stage.
 struct stage_config {
   std::string model;      ///< Pool name.
-  uint32_t queue = 64;    ///< Input bound (items held before processing).
+  uint32_t queue = 256;   ///< Input bound (items held before processing).
   double temperature = -1; ///< < 0: the prompt pack's default.
   uint32_t max_tokens = 0; ///< 0: the prompt pack's default.
   uint32_t samples = 1;    ///< Solutions per problem (solve stage).
@@ -140,6 +140,18 @@ struct run_config {
   uint32_t sync_every = 64;
 };
 
+/// The control API: status and live reconfiguration of a running job.
+struct control_config {
+  bool enabled = true;
+  /// Loopback by default; anything else also needs allow_remote = true.
+  std::string address = "127.0.0.1";
+  uint16_t port = 0; ///< 0 picks a free port (written to control.json).
+  bool allow_remote = false;
+  /// Environment variable with the bearer token; when unset a random token
+  /// is generated and written, mode 0600, to <output_dir>/control.json.
+  std::string token_env = "KPSYNTH_TOKEN";
+};
+
 /// The whole configuration.
 struct kpsynth_config {
   std::filesystem::path file; ///< Where it was read from.
@@ -151,6 +163,7 @@ struct kpsynth_config {
   decontam_config decontam;
   verify_config verify;
   consensus_config consensus;
+  control_config control;
   /// Options forwarded to CAF's actor_system_config, e.g.
   /// "scheduler.max-threads" = 2.
   std::map<std::string, int64_t> caf_int;

@@ -18,12 +18,34 @@
 
 #include "protocols/fwd.hpp"
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace kpsynth::net {
+class response_writer;
+} // namespace kpsynth::net
+
+namespace kpsynth {
+
+/// One control API request, handed from the io thread to the CONTROL actor
+/// with the writer that answers it. Local only: it never crosses a network.
+struct control_request {
+  std::string method;
+  std::string path;
+  std::string body;
+  std::string authorization; ///< The Authorization header.
+  std::shared_ptr<net::response_writer> writer;
+};
+
+} // namespace kpsynth
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kpsynth::control_request)
 
 namespace kpsynth {
 
@@ -153,6 +175,12 @@ using sink_actor = consumer_actor<item_record>::extend_with<caf::typed_actor<
   caf::replies_to<atom::status>::with<pipeline_status>,
   // Flushes and fsyncs the output files.
   caf::replies_to<atom::flush>::with<bool>>>;
+
+/// The CONTROL actor interface: answers the control API (status, live judge
+/// panel changes, stop), behind a bearer token on loopback.
+using control_actor = caf::typed_actor<
+  // Answers one control API request.
+  caf::reacts_to<atom::status, control_request>>;
 
 /// The narrow view of the sink that stages use to report seed outcomes.
 using seed_ledger_actor

@@ -46,12 +46,12 @@ build_calibration_set(std::vector<labelled_item> items,
   if (set.judges.empty())
     return *bad("no judge votes to calibrate");
   if (set.judges.size() > opts.max_judges)
-    return *bad(fmt::format("{} candidate judges give {} panels; at most {} "
-                            "judges are allowed (restrict them with --judge)",
-                            set.judges.size(),
-                            (uint64_t{1} << std::min<std::size_t>(
-                               set.judges.size(), 63)) - 1,
-                            opts.max_judges));
+    return *bad(fmt::format(
+      "{} candidate judges give {} panels; at most {} "
+      "judges are allowed (restrict them with --judge)",
+      set.judges.size(),
+      (uint64_t{1} << std::min<std::size_t>(set.judges.size(), 63)) - 1,
+      opts.max_judges));
   std::unordered_map<std::string, std::size_t> judge_index;
   for (std::size_t j = 0; j < set.judges.size(); ++j)
     if (!judge_index.emplace(set.judges[j], j).second)
@@ -67,8 +67,8 @@ build_calibration_set(std::vector<labelled_item> items,
       return *bad(fmt::format("weight of '{}' must be positive", name));
     set.weights[it->second] = w;
   }
-  set.votes.assign(set.judges.size(), std::vector<std::optional<stored_vote>>(
-                                        items.size()));
+  set.votes.assign(set.judges.size(),
+                   std::vector<std::optional<stored_vote>>(items.size()));
   std::vector<std::vector<const judge_vote*>> seen(
     set.judges.size(), std::vector<const judge_vote*>(items.size()));
   for (auto& v : votes) {
@@ -85,9 +85,9 @@ build_calibration_set(std::vector<labelled_item> items,
                               v.judge, v.id, first->origin),
                   v.origin);
     if (!(v.problem_score >= 0 && v.problem_score <= 1))
-      return *bad(fmt::format("problem_score {} is outside 0..1",
-                              v.problem_score),
-                  v.origin);
+      return *bad(
+        fmt::format("problem_score {} is outside 0..1", v.problem_score),
+        v.origin);
     first = &v;
     set.votes[j->second][i->second] =
       stored_vote{v.problem_score, v.solution_ok};
@@ -216,8 +216,8 @@ calibration_result calibrate(const calibration_set& set,
             [&](const panel_metrics& a, const panel_metrics& b) {
               return ranks_before(a, b, opts.target_precision);
             });
-  r.target_met = !r.panels.empty() && meets(r.panels.front(),
-                                            opts.target_precision);
+  r.target_met =
+    !r.panels.empty() && meets(r.panels.front(), opts.target_precision);
   return r;
 }
 

@@ -75,9 +75,10 @@ struct calibration_set {
 /// Aligns votes with items. Errors: no items, a duplicate item id, a
 /// duplicate vote (naming both places), a weight for a judge that is not a
 /// candidate or not positive, more judges than allowed, no judges.
-result<calibration_set> build_calibration_set(
-  std::vector<labelled_item> items, const std::vector<judge_vote>& votes,
-  const calibration_options& opts);
+result<calibration_set>
+build_calibration_set(std::vector<labelled_item> items,
+                      const std::vector<judge_vote>& votes,
+                      const calibration_options& opts);
 
 /// The confusion counts and scores of one panel. Positive = kept.
 struct panel_metrics {

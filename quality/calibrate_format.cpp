@@ -50,16 +50,15 @@ std::string recommendation_text(const calibration_result& r) {
 
 std::string format_table(const calibration_result& r, std::size_t limit) {
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"rank", "panel", "judges", "accuracy", "precision",
-                  "recall", "F1", "retention", "kept"});
+  rows.push_back({"rank", "panel", "judges", "accuracy", "precision", "recall",
+                  "F1", "retention", "kept"});
   auto n = limit == 0 ? r.panels.size() : std::min(limit, r.panels.size());
   for (std::size_t k = 0; k < n; ++k) {
     auto& m = r.panels[k];
     rows.push_back({fmt::format("{}{}", k + 1, k == 0 ? "*" : ""),
                     panel_name(m), std::to_string(m.judges.size()),
-                    fixed(m.accuracy), fixed(m.precision),
-                    fixed(m.recall), fixed(m.f1),
-                    fmt::format("{:.1f}%", m.retention * 100),
+                    fixed(m.accuracy), fixed(m.precision), fixed(m.recall),
+                    fixed(m.f1), fmt::format("{:.1f}%", m.retention * 100),
                     std::to_string(m.kept)});
   }
   std::vector<std::size_t> width(rows.front().size(), 0);

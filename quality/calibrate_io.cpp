@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-
 namespace kpsynth::quality {
 
 namespace {
@@ -18,23 +17,21 @@ result<bool> need_bool(const core::json_value& v, std::string_view key) {
   return m->as_bool();
 }
 
-template <class T, class Parse>
+template<class T, class Parse>
 result<std::vector<T>> load_lines(const std::filesystem::path& file,
                                   Parse&& parse) {
   std::vector<T> out;
   std::string where;
   auto name = file.string();
   auto stats = for_each_jsonl_line(
-    file,
-    [&](uint64_t line, std::string_view text) -> std::optional<problem> {
+    file, [&](uint64_t line, std::string_view text) -> std::optional<problem> {
       where = fmt::format("{}:{}", name, line);
       return parse(text, where, out);
     });
   if (!stats)
     return stats.error();
   if (stats->torn_lines > 0)
-    return make_problem("bad_json", "last line is cut off (no newline)",
-                        name);
+    return make_problem("bad_json", "last line is cut off (no newline)", name);
   return out;
 }
 
@@ -47,8 +44,8 @@ result<labelled_item> parse_labelled_item(std::string_view line,
   if (!doc)
     return doc.error();
   labelled_item x;
-  for (auto [key, dst] : {std::pair{"id", &x.id},
-                          std::pair{"problem", &x.problem}}) {
+  for (auto [key, dst] :
+       {std::pair{"id", &x.id}, std::pair{"problem", &x.problem}}) {
     auto s = doc->get_string(key);
     if (!s)
       return s.error();

@@ -34,8 +34,8 @@ result<std::optional<judge_vote>> parse_vote(std::string_view line,
                                              std::string_view where);
 
 /// The non-abstained verdicts in `<run_dir>/items.jsonl`, as votes.
-result<std::vector<judge_vote>> votes_from_run(const std::filesystem::path&
-                                                 run_dir);
+result<std::vector<judge_vote>>
+votes_from_run(const std::filesystem::path& run_dir);
 
 /// One JSON line (with newline) per item / vote, in the formats above.
 std::string to_jsonl(const std::vector<labelled_item>& items);

@@ -92,17 +92,18 @@ simulated_panel::ask(const std::string& model, const std::string& kind,
 
 result<judge_vote> simulated_panel::vote(const judge_spec& judge,
                                          const labelled_item& item) const {
-  auto where = fmt::format("{} (item '{}', judge '{}')", item.origin, item.id,
-                           judge.name);
-  auto on_problem = ask(judge.name, "judge_problem", {{"problem", item.problem}});
+  auto where =
+    fmt::format("{} (item '{}', judge '{}')", item.origin, item.id, judge.name);
+  auto on_problem =
+    ask(judge.name, "judge_problem", {{"problem", item.problem}});
   if (!on_problem)
     return on_problem.error();
   auto score = core::parse_score(*on_problem);
   if (!score)
     return make_problem(score.error().code, score.error().to_string(), where);
-  auto on_solution = ask(judge.name, "judge_solution",
-                         {{"problem", item.problem},
-                          {"solution", item.solution}});
+  auto on_solution =
+    ask(judge.name, "judge_solution",
+        {{"problem", item.problem}, {"solution", item.solution}});
   if (!on_solution)
     return on_solution.error();
   auto ok = core::parse_verdict(*on_solution);

@@ -41,7 +41,7 @@ struct sim_judging_options {
 
 /// Judges and labels from the simulator.
 class simulated_panel {
-public:
+ public:
   /// Loads the prompt pack; fails if it cannot, or a judge is named twice.
   static result<simulated_panel> make(std::vector<judge_spec> judges,
                                       const sim_judging_options& opts);
@@ -63,11 +63,11 @@ public:
 
   const std::vector<judge_spec>& judges() const { return judges_; }
 
-private:
+ private:
   simulated_panel() = default;
-  result<std::string> ask(const std::string& model, const std::string& kind,
-                          const std::map<std::string, std::string>& values)
-    const;
+  result<std::string>
+  ask(const std::string& model, const std::string& kind,
+      const std::map<std::string, std::string>& values) const;
 
   std::vector<judge_spec> judges_;
   sim::responder responder_;

@@ -40,7 +40,7 @@ struct text_entry {
 /// Reservoir sampling (Algorithm R) of accepted problems; shuffled at the
 /// end so that every prefix is itself a uniform sample.
 class reservoir {
-public:
+ public:
   reservoir(std::size_t capacity, uint64_t seed)
     : capacity_(capacity), rng_{seed} {}
 
@@ -63,7 +63,7 @@ public:
 
   uint64_t seen() const { return seen_; }
 
-private:
+ private:
   std::size_t capacity_;
   rng rng_;
   uint64_t seen_ = 0;
@@ -96,10 +96,10 @@ std::optional<problem> price(report_summary& s, const price_table& prices) {
                     "[tokens.\"{}\"] or a [tokens.\"*\"] default)",
                     m.model, m.model),
         "price table");
-    m.dollars = static_cast<double>(m.prompt_tokens) / 1e6
-                  * p->prompt_per_million
-                + static_cast<double>(m.completion_tokens) / 1e6
-                    * p->completion_per_million;
+    m.dollars =
+      static_cast<double>(m.prompt_tokens) / 1e6 * p->prompt_per_million
+      + static_cast<double>(m.completion_tokens) / 1e6
+          * p->completion_per_million;
     c.token_dollars += m.dollars;
   }
   if (c.token_priced)
@@ -134,10 +134,10 @@ vectors_of(const std::vector<text_entry>& entries, std::size_t count,
     }
     auto it = table->vectors.find(entries[i].id);
     if (it == table->vectors.end())
-      return make_problem("missing_embedding",
-                          fmt::format("no embedding for {} '{}'", what,
-                                      entries[i].id),
-                          table->source);
+      return make_problem(
+        "missing_embedding",
+        fmt::format("no embedding for {} '{}'", what, entries[i].id),
+        table->source);
     out.push_back(it->second);
   }
   return out;
@@ -183,8 +183,8 @@ void similarity(report_summary& s, const report_config& cfg,
     auto j = near[i].index;
     if (j >= seeds.size())
       continue;
-    sim.closest.push_back({items[i].id, items[i].text, seeds[j].id,
-                           seeds[j].text, values[i]});
+    sim.closest.push_back(
+      {items[i].id, items[i].text, seeds[j].id, seeds[j].text, values[i]});
   }
 }
 
@@ -306,8 +306,8 @@ result<report_summary> analyse_run(const report_config& cfg) {
     for (std::size_t i = 0; i < n_vec; ++i)
       lexical.add_document(sample[i].text);
   }
-  auto item_vecs = vectors_of(sample, n_vec, table ? &*table : nullptr,
-                              lexical, "item");
+  auto item_vecs =
+    vectors_of(sample, n_vec, table ? &*table : nullptr, lexical, "item");
   if (!item_vecs)
     return item_vecs.error();
   if (seeds.empty()) {
@@ -315,14 +315,14 @@ result<report_summary> analyse_run(const report_config& cfg) {
   } else if (sample.empty()) {
     s.similarity.note = "no accepted items to compare with the seeds";
   } else {
-    auto seed_vecs = vectors_of(seeds, seeds.size(),
-                                table ? &*table : nullptr, lexical, "seed");
+    auto seed_vecs = vectors_of(seeds, seeds.size(), table ? &*table : nullptr,
+                                lexical, "seed");
     if (!seed_vecs)
       return seed_vecs.error();
     similarity(s, cfg, sample, n_sim, seeds, *item_vecs, *seed_vecs);
-    s.similarity.note = fmt::format(
-      "{} of {} accepted items (uniform sample) against {} seeds",
-      n_sim, pool.seen(), seeds.size());
+    s.similarity.note =
+      fmt::format("{} of {} accepted items (uniform sample) against {} seeds",
+                  n_sim, pool.seen(), seeds.size());
   }
   diversity(s, cfg, sample, n_div, *item_vecs);
   if (s.diversity.computed)

@@ -23,11 +23,11 @@ namespace kpsynth::quality {
 /// Symmetric pairwise distances of n points, stored as the upper triangle
 /// in floats: n = 5,000 takes 50 MB, which bounds the diversity sample.
 class distance_matrix {
-public:
+ public:
   /// Fills the matrix with `distance(i, j)` for i < j.
-  distance_matrix(std::size_t n,
-                  const std::function<double(std::size_t, std::size_t)>&
-                    distance);
+  distance_matrix(
+    std::size_t n,
+    const std::function<double(std::size_t, std::size_t)>& distance);
 
   std::size_t size() const { return n_; }
 
@@ -40,10 +40,8 @@ public:
     return d_[offset(i) + (j - i - 1)];
   }
 
-private:
-  std::size_t offset(std::size_t i) const {
-    return i * (2 * n_ - i - 1) / 2;
-  }
+ private:
+  std::size_t offset(std::size_t i) const { return i * (2 * n_ - i - 1) / 2; }
 
   std::size_t n_;
   std::vector<float> d_;
@@ -82,7 +80,6 @@ struct dbscan_result {
 /// DBSCAN (Ester et al. 1996) in O(n^2): points are visited in index order
 /// and a border point joins the first cluster that reaches it, so the
 /// result is deterministic.
-dbscan_result dbscan(const distance_matrix& d, double eps,
-                     std::size_t min_pts);
+dbscan_result dbscan(const distance_matrix& d, double eps, std::size_t min_pts);
 
 } // namespace kpsynth::quality

@@ -217,6 +217,7 @@ std::vector<nearest> nearest_neighbours(std::span<const sparse_vector> queries,
       posts[corpus[j].index[k]].emplace_back(static_cast<uint32_t>(j),
                                              corpus[j].value[k]);
   std::vector<double> acc(corpus.size(), 0.0);
+  std::vector<uint8_t> hit(corpus.size(), 0);
   std::vector<uint32_t> touched;
   for (std::size_t i = 0; i < queries.size(); ++i) {
     touched.clear();
@@ -225,34 +226,33 @@ std::vector<nearest> nearest_neighbours(std::span<const sparse_vector> queries,
       auto it = posts.find(q.index[k]);
       if (it == posts.end())
         continue;
+      auto w = static_cast<double>(q.value[k]);
       for (auto [j, v] : it->second) {
-        if (acc[j] == 0.0)
+        if (!hit[j]) {
+          hit[j] = 1;
           touched.push_back(j);
-        acc[j] += static_cast<double>(q.value[k]) * v;
+        }
+        acc[j] += w * v;
       }
     }
-    // Untouched corpus vectors share no feature: cosine 0.
-    nearest best{0.0, 0};
-    bool have = false;
-    std::sort(touched.begin(), touched.end());
-    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-    for (auto j : touched) {
-      if (!have || acc[j] > best.similarity
-          || (acc[j] == best.similarity && j < best.index)) {
+    nearest best{0.0, SIZE_MAX};
+    for (auto j : touched)
+      if (best.index == SIZE_MAX || acc[j] > best.similarity
+          || (acc[j] == best.similarity && j < best.index))
         best = {acc[j], j};
-        have = true;
-      }
-      acc[j] = 0.0;
-    }
-    if (!have || best.similarity < 0) {
-      // Every other vector scores 0; report the first one that does.
+    // Corpus vectors that share no feature score 0: the first of them wins
+    // if nothing scored above 0.
+    if (touched.size() < corpus.size()
+        && (best.index == SIZE_MAX || best.similarity <= 0)) {
       std::size_t zero = 0;
-      while (zero < corpus.size()
-             && std::binary_search(touched.begin(), touched.end(),
-                                   static_cast<uint32_t>(zero)))
+      while (hit[zero])
         ++zero;
-      if (zero < corpus.size())
+      if (best.index == SIZE_MAX || best.similarity < 0 || zero < best.index)
         best = {0.0, zero};
+    }
+    for (auto j : touched) {
+      acc[j] = 0.0;
+      hit[j] = 0;
     }
     out[i] = best;
   }

@@ -47,7 +47,7 @@ std::vector<std::string> lexical_features(std::string_view text);
 /// embed. Weight of a feature: (1 + ln tf) * ln((1 + N) / (1 + df)), so a
 /// word found in every document weighs ~0 and rare shared words dominate.
 class lexical_embedder {
-public:
+ public:
   /// Number of hash buckets (2^20: collisions are rare for math text).
   static constexpr uint32_t dims = 1u << 20;
 
@@ -63,7 +63,7 @@ public:
   /// Bucket of a feature (FNV-1a 64 folded to `dims`).
   static uint32_t bucket(std::string_view feature);
 
-private:
+ private:
   std::unordered_map<uint32_t, uint32_t> df_;
   uint64_t documents_ = 0;
 };

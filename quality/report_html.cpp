@@ -135,8 +135,8 @@ std::string overview(const report_summary& s) {
       basis += "; by token prices " + dollars(s.cost.token_per_accepted);
   } else if (s.cost.token_priced) {
     cost = dollars(s.cost.token_per_accepted);
-    basis = fmt::format("token prices: {} total",
-                        dollars(s.cost.token_dollars));
+    basis =
+      fmt::format("token prices: {} total", dollars(s.cost.token_dollars));
   }
   o += card("Cost per accepted item", cost, basis);
   o += card("Tokens", count(s.prompt_tokens + s.completion_tokens),
@@ -161,8 +161,7 @@ std::string render_html(const report_summary& s) {
   o += "<header><h1>kpsynth dataset report</h1><p>Run directory: <code>"
        + xml_escape(s.run_dir) + "</code></p><p>Panel threshold: "
        + format_number(s.accept_threshold, 3)
-       + " &middot; Embedding: " + xml_escape(s.embedding)
-       + "</p></header>\n";
+       + " &middot; Embedding: " + xml_escape(s.embedding) + "</p></header>\n";
   o += html::section("overview", "Overview", overview(s));
   o += html::section("acceptance", "Acceptance by combination kind",
                      html::acceptance_part(s));

@@ -37,9 +37,9 @@ std::string outcome_chart(const std::vector<named_counts>& groups,
   }
   c.series = {acc, rej, fail};
   return svg_bar_chart(c)
-         + table({axis, "items", "accepted", "rejected", "failed",
-                  "acceptance"},
-                 rows);
+         + table(
+           {axis, "items", "accepted", "rejected", "failed", "acceptance"},
+           rows);
 }
 
 std::string loss_label(const loss_row& r) {
@@ -47,10 +47,10 @@ std::string loss_label(const loss_row& r) {
 }
 
 std::string text_cell(const std::string& text, std::size_t max_bytes = 600) {
-  auto cut = text.size() > max_bytes
-               ? std::string{core::utf8_prefix(text, max_bytes)}
-                   + "\xE2\x80\xA6"
-               : text;
+  auto cut =
+    text.size() > max_bytes
+      ? std::string{core::utf8_prefix(text, max_bytes)} + "\xE2\x80\xA6"
+      : text;
   return "<td class=\"text\">" + xml_escape(cut) + "</td>";
 }
 
@@ -90,8 +90,8 @@ std::string losses_part(const report_summary& s) {
                       percent(static_cast<double>(r.rejected + r.failed)
                               / static_cast<double>(s.items.total))});
     o += "<h3>By stage and reason code</h3>";
-    o += table({"stage / code", "rejected", "failed", "share of all items"},
-               rows);
+    o +=
+      table({"stage / code", "rejected", "failed", "share of all items"}, rows);
   }
   if (!s.seed_losses.empty()) {
     std::vector<std::vector<std::string>> rows;
@@ -120,22 +120,21 @@ std::string tokens_part(const report_summary& s) {
   std::string o =
     note("Tokens as reported by the servers, summed over the LLM calls in "
          "the items' traces (seed extraction calls are not in items.jsonl).");
-  o += table({"model", "calls", "prompt tokens", "completion tokens",
-              "token cost"},
-             rows);
+  o += table(
+    {"model", "calls", "prompt tokens", "completion tokens", "token cost"},
+    rows);
   std::vector<std::vector<std::string>> cost;
   if (s.cost.gpu_priced)
-    cost.push_back({"GPU time", format_number(s.cost.gpu_hours, 2)
-                                  + " GPU-hours",
-                    dollars(s.cost.gpu_dollars),
-                    dollars(s.cost.gpu_per_accepted)});
+    cost.push_back(
+      {"GPU time", format_number(s.cost.gpu_hours, 2) + " GPU-hours",
+       dollars(s.cost.gpu_dollars), dollars(s.cost.gpu_per_accepted)});
   if (s.cost.token_priced)
-    cost.push_back({"tokens", "per-model prices",
-                    dollars(s.cost.token_dollars),
+    cost.push_back({"tokens", "per-model prices", dollars(s.cost.token_dollars),
                     dollars(s.cost.token_per_accepted)});
   if (cost.empty())
-    return o + note("No prices given: pass --prices, --gpu-hour-price or "
-                    "--token-price for cost figures.");
+    return o
+           + note("No prices given: pass --prices, --gpu-hour-price or "
+                  "--token-price for cost figures.");
   o += "<h3>Cost</h3>";
   o += table({"basis", "quantity", "total", "per accepted item"}, cost);
   return o;
@@ -181,8 +180,7 @@ std::string similarity_part(const report_summary& s) {
   h.counts = x.histogram;
   std::string o = note(x.note + ". Embedding: " + s.embedding + ".");
   o += svg_histogram(h);
-  o += table({"items", "seeds", "mean", "median", "p90", "max",
-              "items >= 0.9"},
+  o += table({"items", "seeds", "mean", "median", "p90", "max", "items >= 0.9"},
              {{count(x.items), count(x.seeds), format_number(x.mean, 3),
                format_number(x.median, 3), format_number(x.p90, 3),
                format_number(x.max, 3), count(x.above_0_9)}});
@@ -204,8 +202,8 @@ std::string diversity_part(const report_summary& s) {
   if (!d.computed)
     return note("Not computed: " + d.note + ".");
   line_chart c;
-  c.title = fmt::format("Sorted {}-distance graph (eps from its knee)",
-                        d.min_pts);
+  c.title =
+    fmt::format("Sorted {}-distance graph (eps from its knee)", d.min_pts);
   c.x_label = "sampled problems, sorted by k-distance";
   c.y_label = "cosine distance to k-th neighbour";
   c.y = d.k_curve;

@@ -1,11 +1,11 @@
 #include "quality/report_price.hpp"
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include <charconv>
 #include <fstream>
 #include <sstream>
+#include <toml++/toml.h>
 
 namespace kpsynth::quality {
 
@@ -56,8 +56,8 @@ std::optional<problem> read_gpu(const toml::table& t, std::string_view where,
   return std::nullopt;
 }
 
-std::optional<problem> read_tokens(const toml::table& t,
-                                   std::string_view where, price_table& out) {
+std::optional<problem> read_tokens(const toml::table& t, std::string_view where,
+                                   price_table& out) {
   for (auto& [model, node] : t) {
     auto name = std::string{model.str()};
     auto prefix = "tokens." + name;
@@ -70,7 +70,8 @@ std::optional<problem> read_tokens(const toml::table& t,
       auto key = std::string{k.str()};
       std::optional<problem> err;
       if (key == "prompt_per_million")
-        err = read_price(v, where, prefix + "." + key, price.prompt_per_million);
+        err =
+          read_price(v, where, prefix + "." + key, price.prompt_per_million);
       else if (key == "completion_per_million")
         err = read_price(v, where, prefix + "." + key,
                          price.completion_per_million);
@@ -102,8 +103,8 @@ result<price_table> parse_price_table(std::string_view text,
     auto* t = v.as_table();
     std::optional<problem> err;
     if ((key == "gpu" || key == "tokens") && !t)
-      err = make_problem("bad_type", key + " must be a table",
-                         where_at(where, v));
+      err =
+        make_problem("bad_type", key + " must be a table", where_at(where, v));
     else if (key == "gpu")
       err = read_gpu(*t, where, out);
     else if (key == "tokens")
@@ -169,8 +170,9 @@ result<price_table> validate_prices(price_table t, std::string_view where) {
   for (auto& [model, p] : t.tokens)
     if (p.prompt_per_million < 0 || p.completion_per_million < 0)
       return make_problem("bad_value",
-                          "token prices of '" + model + "' must not be "
-                          "negative",
+                          "token prices of '" + model
+                            + "' must not be "
+                              "negative",
                           std::string{where});
   return t;
 }

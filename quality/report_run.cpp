@@ -81,9 +81,9 @@ std::optional<problem> read_vote(const json_value& v, run_vote& out) {
 }
 
 std::optional<problem> read_call(const json_value& v, run_call& out) {
-  for (auto [key, dst] : {std::pair{"stage", &out.stage},
-                          std::pair{"model", &out.model},
-                          std::pair{"endpoint", &out.endpoint}})
+  for (auto [key, dst] :
+       {std::pair{"stage", &out.stage}, std::pair{"model", &out.model},
+        std::pair{"endpoint", &out.endpoint}})
     if (auto p = read_string(v, key, *dst))
       return p;
   auto prompt = v.get_integer_or<uint64_t>("prompt_tokens", 0);
@@ -106,7 +106,7 @@ std::optional<problem> read_call(const json_value& v, run_call& out) {
 }
 
 /// Calls `fn` on every element of the array at `key` (absent: none).
-template <class F>
+template<class F>
 std::optional<problem> each_of(const json_value& v, std::string_view key,
                                F&& fn) {
   auto member = v.find(key);
@@ -124,15 +124,14 @@ std::optional<problem> each_of(const json_value& v, std::string_view key,
 std::optional<problem> read_item(const json_value& v, run_item& x) {
   if (!v.is_object())
     return v.type_error("object");
-  for (auto [key, dst] : {std::pair{"id", &x.id},
-                          std::pair{"status", &x.status},
-                          std::pair{"problem", &x.problem}})
+  for (auto [key, dst] :
+       {std::pair{"id", &x.id}, std::pair{"status", &x.status},
+        std::pair{"problem", &x.problem}})
     if (auto p = need_string(v, key, *dst))
       return p;
   if (x.status != "accepted" && x.status != "rejected" && x.status != "failed")
     return v.at("status")->error(fmt::format(
-      "unknown status '{}' (expected accepted, rejected or failed)",
-      x.status));
+      "unknown status '{}' (expected accepted, rejected or failed)", x.status));
   if (auto p = read_string(v, "solution", x.solution))
     return p;
   if (auto p = read_string(v, "answer", x.answer))
@@ -229,22 +228,19 @@ result<run_seed> parse_seed_with(core::json_parser& parser,
 
 } // namespace
 
-result<run_item> parse_run_item(std::string_view line,
-                                std::string_view where) {
+result<run_item> parse_run_item(std::string_view line, std::string_view where) {
   core::json_parser parser;
   return parse_item_with(parser, line, where);
 }
 
-result<run_seed> parse_run_seed(std::string_view line,
-                                std::string_view where) {
+result<run_seed> parse_run_seed(std::string_view line, std::string_view where) {
   core::json_parser parser;
   return parse_seed_with(parser, line, where);
 }
 
 result<jsonl_read_stats> for_each_jsonl_line(
   const std::filesystem::path& file,
-  const std::function<std::optional<problem>(uint64_t, std::string_view)>&
-    fn) {
+  const std::function<std::optional<problem>(uint64_t, std::string_view)>& fn) {
   std::ifstream in{file, std::ios::binary};
   if (!in)
     return make_problem("io_error", "cannot open file", file.string());
@@ -282,8 +278,7 @@ for_each_run_item(const std::filesystem::path& dir,
   std::string where;
   auto name = file.string();
   return for_each_jsonl_line(
-    file,
-    [&](uint64_t line, std::string_view text) -> std::optional<problem> {
+    file, [&](uint64_t line, std::string_view text) -> std::optional<problem> {
       where = fmt::format("{}:{}", name, line);
       auto x = parse_item_with(parser, text, where);
       if (!x)
@@ -293,8 +288,7 @@ for_each_run_item(const std::filesystem::path& dir,
     });
 }
 
-result<std::vector<run_seed>>
-load_run_seeds(const std::filesystem::path& dir) {
+result<std::vector<run_seed>> load_run_seeds(const std::filesystem::path& dir) {
   auto file = dir / "seeds.jsonl";
   std::vector<run_seed> seeds;
   std::error_code ec;
@@ -304,8 +298,7 @@ load_run_seeds(const std::filesystem::path& dir) {
   std::string where;
   auto name = file.string();
   auto stats = for_each_jsonl_line(
-    file,
-    [&](uint64_t line, std::string_view text) -> std::optional<problem> {
+    file, [&](uint64_t line, std::string_view text) -> std::optional<problem> {
       where = fmt::format("{}:{}", name, line);
       auto x = parse_seed_with(parser, text, where);
       if (!x)
@@ -318,11 +311,10 @@ load_run_seeds(const std::filesystem::path& dir) {
   return seeds;
 }
 
-result<std::vector<run_item>>
-load_run_items(const std::filesystem::path& dir) {
+result<std::vector<run_item>> load_run_items(const std::filesystem::path& dir) {
   std::vector<run_item> items;
-  auto stats =
-    for_each_run_item(dir, [&](run_item&& x) { items.push_back(std::move(x)); });
+  auto stats = for_each_run_item(
+    dir, [&](run_item&& x) { items.push_back(std::move(x)); });
   if (!stats)
     return stats.error();
   return items;
@@ -344,8 +336,7 @@ std::optional<problem> write_text_file(const std::filesystem::path& file,
   auto st = std::filesystem::status(file, ec);
   // A device or pipe (/dev/stdout) is written in place: renaming over it
   // would replace the device node with a file.
-  if (std::filesystem::exists(st)
-      && !std::filesystem::is_regular_file(st)) {
+  if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
     if (std::filesystem::is_directory(st))
       return make_problem("io_error", "is a directory", file.string());
     return write(file);

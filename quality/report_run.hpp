@@ -88,8 +88,7 @@ struct jsonl_read_stats {
 /// ends and a UTF-8 byte-order mark are accepted.
 result<jsonl_read_stats> for_each_jsonl_line(
   const std::filesystem::path& file,
-  const std::function<std::optional<problem>(uint64_t, std::string_view)>&
-    fn);
+  const std::function<std::optional<problem>(uint64_t, std::string_view)>& fn);
 
 /// Streams `<dir>/items.jsonl` item by item (the report's path: memory stays
 /// flat whatever the run size).

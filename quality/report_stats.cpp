@@ -36,8 +36,9 @@ std::vector<loss_row> sorted_losses(std::vector<loss_row> rows) {
 } // namespace
 
 double status_counts::acceptance() const {
-  return total == 0 ? nan
-                    : static_cast<double>(accepted) / static_cast<double>(total);
+  return total == 0
+           ? nan
+           : static_cast<double>(accepted) / static_cast<double>(total);
 }
 
 double percentile(const std::vector<double>& v, double p) {
@@ -52,8 +53,7 @@ double percentile(const std::vector<double>& v, double p) {
 void run_tally::add(const run_item& x) {
   count(items_, x.status);
   count(kinds_[x.kind], x.status);
-  count(difficulty_[x.difficulty.empty() ? "unknown" : x.difficulty],
-        x.status);
+  count(difficulty_[x.difficulty.empty() ? "unknown" : x.difficulty], x.status);
   if (x.status != "accepted") {
     auto& l = losses_[{x.why_stage.empty() ? "unknown" : x.why_stage,
                        x.why_code.empty() ? "unknown" : x.why_code}];
@@ -181,9 +181,8 @@ void run_tally::finish(report_summary& s) const {
   s.judges.clear();
   for (auto& [name, j] : judges_) {
     auto row = j.row;
-    row.mean_score = row.votes == 0
-                       ? nan
-                       : j.score_sum / static_cast<double>(row.votes);
+    row.mean_score =
+      row.votes == 0 ? nan : j.score_sum / static_cast<double>(row.votes);
     s.judges.push_back(row);
   }
   s.judge_pairs.clear();

@@ -17,9 +17,8 @@ namespace kpsynth::quality {
 
 /// Accumulates the per-item figures of report_summary.
 class run_tally {
-public:
-  explicit run_tally(double accept_threshold)
-    : threshold_(accept_threshold) {}
+ public:
+  explicit run_tally(double accept_threshold) : threshold_(accept_threshold) {}
 
   /// Counts one item.
   void add(const run_item& x);
@@ -31,7 +30,7 @@ public:
   /// latency, models, tokens, judges and judge pairs into `s`.
   void finish(report_summary& s) const;
 
-private:
+ private:
   struct stage_calls {
     std::vector<float> latency_ms;
     uint64_t retries = 0;

@@ -35,7 +35,7 @@ struct report_config {
   std::size_t min_pts = 5; ///< DBSCAN minPts = k of the k-distance graph.
   /// Accepted problems compared with the seeds; 0: all of them.
   std::size_t similarity_sample = 20000;
-  uint64_t sample_seed = 1;       ///< Makes both samples reproducible.
+  uint64_t sample_seed = 1;        ///< Makes both samples reproducible.
   std::size_t histogram_bins = 20; ///< Over cosine 0..1.
 };
 
@@ -129,7 +129,7 @@ struct similar_pair {
 /// GSDP Appendix E: each accepted item's highest cosine to any seed.
 struct similarity_summary {
   bool computed = false;
-  std::string note; ///< Why not computed, or how.
+  std::string note;   ///< Why not computed, or how.
   uint64_t items = 0; ///< Accepted items compared.
   uint64_t seeds = 0;
   std::vector<uint64_t> histogram; ///< Equal bins over [0, 1].

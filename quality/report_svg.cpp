@@ -1,6 +1,7 @@
 #include "quality/report_svg.hpp"
 
 #include "core/json.hpp"
+#include "quality/report_svg_detail.hpp"
 
 #include <fmt/format.h>
 
@@ -16,11 +17,21 @@ std::string xml_escape(std::string_view raw) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     switch (ch) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&#39;"; break;
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
     default:
       if (c < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
         break; // not allowed in XML 1.0
@@ -69,10 +80,7 @@ std::vector<double> nice_ticks(double lo, double hi, int target,
   return ticks;
 }
 
-namespace {
-
-constexpr const char* axis_color = "#444";
-constexpr const char* grid_color = "#e3e3e3";
+namespace detail {
 
 /// Decimals that show the difference between ticks `step` apart.
 int decimals_for(double step) {
@@ -110,8 +118,8 @@ void open_svg(std::string& o, const std::string& title, int w, int h) {
 }
 
 void axis_labels(std::string& o, const std::string& x_label,
-                 const std::string& y_label, double px0, double px1,
-                 double py0, double py1, int h) {
+                 const std::string& y_label, double px0, double px1, double py0,
+                 double py1, int h) {
   o += fmt::format("<text class=\"axis-label\" x=\"{:.1f}\" y=\"{}\" "
                    "text-anchor=\"middle\" fill=\"#222\">{}</text>",
                    (px0 + px1) / 2, h - 8, xml_escape(x_label));
@@ -139,6 +147,12 @@ void value_axis_y(std::string& o, const std::vector<double>& ticks, double x0,
                    "y2=\"{:.1f}\" stroke=\"{}\"/>",
                    x0, y1, x1, y1, axis_color);
 }
+
+} // namespace detail
+
+namespace {
+
+using namespace detail;
 
 void legend(std::string& o, const std::vector<bar_series>& series, int w) {
   if (series.size() < 2)
@@ -185,8 +199,8 @@ std::string vertical_bars(const bar_chart& c) {
   std::string o;
   open_svg(o, c.title, w, h);
   legend(o, c.series, w);
-  auto ticks = nice_ticks(0, std::max(max_value(c), 1e-9), 5,
-                          c.counts ? 1.0 : 0.0);
+  auto ticks =
+    nice_ticks(0, std::max(max_value(c), 1e-9), 5, c.counts ? 1.0 : 0.0);
   value_axis_y(o, ticks, x0, x1, y0, y1);
   auto top = ticks.back();
   auto n = std::max<std::size_t>(c.categories.size(), 1);
@@ -247,8 +261,8 @@ std::string horizontal_bars(const bar_chart& c) {
   std::string o;
   open_svg(o, c.title, w, h);
   legend(o, c.series, w);
-  auto ticks = nice_ticks(0, std::max(max_value(c), 1e-9), 5,
-                          c.counts ? 1.0 : 0.0);
+  auto ticks =
+    nice_ticks(0, std::max(max_value(c), 1e-9), 5, c.counts ? 1.0 : 0.0);
   auto top = ticks.back();
   auto step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1.0;
   for (auto t : ticks) {
@@ -298,112 +312,6 @@ std::string horizontal_bars(const bar_chart& c) {
 
 std::string svg_bar_chart(const bar_chart& c) {
   return c.horizontal ? horizontal_bars(c) : vertical_bars(c);
-}
-
-std::string svg_histogram(const histogram_chart& c) {
-  const int w = c.width;
-  const int h = 320;
-  double x0 = 72, x1 = w - 16, y0 = 40, y1 = h - 62;
-  std::string o;
-  open_svg(o, c.title, w, h);
-  uint64_t most = 0;
-  for (auto n : c.counts)
-    most = std::max(most, n);
-  auto yt = nice_ticks(0, std::max<double>(static_cast<double>(most), 1), 5,
-                       1.0);
-  value_axis_y(o, yt, x0, x1, y0, y1);
-  auto top = yt.back();
-  auto n = std::max<std::size_t>(c.counts.size(), 1);
-  auto bw = (x1 - x0) / static_cast<double>(n);
-  auto width = c.hi - c.lo;
-  for (std::size_t i = 0; i < c.counts.size(); ++i) {
-    auto v = static_cast<double>(c.counts[i]);
-    auto y = y1 - v / top * (y1 - y0);
-    auto a = c.lo + width * static_cast<double>(i) / static_cast<double>(n);
-    auto b = c.lo + width * static_cast<double>(i + 1) / static_cast<double>(n);
-    o += fmt::format("<rect class=\"bar\" x=\"{:.1f}\" y=\"{:.1f}\" "
-                     "width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"><title>"
-                     "{} to {}: {}</title></rect>",
-                     x0 + bw * static_cast<double>(i) + 0.5, y,
-                     std::max(bw - 1.0, 0.5), y1 - y, xml_escape(c.color),
-                     format_number(a, 3), format_number(b, 3), c.counts[i]);
-  }
-  auto xt = nice_ticks(c.lo, c.hi, 10);
-  auto step = xt.size() > 1 ? xt[1] - xt[0] : 1.0;
-  for (auto t : xt) {
-    if (t < c.lo - 1e-9 || t > c.hi + 1e-9)
-      continue;
-    auto x = x0 + (t - c.lo) / width * (x1 - x0);
-    o += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" "
-                     "y2=\"{:.1f}\" stroke=\"{}\"/><text x=\"{:.1f}\" "
-                     "y=\"{:.1f}\" text-anchor=\"middle\" fill=\"{}\">{}"
-                     "</text>",
-                     x, y1, x, y1 + 5, axis_color, x, y1 + 18, axis_color,
-                     tick_text(t, step));
-  }
-  axis_labels(o, c.x_label, c.y_label, x0, x1, y0, y1, h);
-  o += "</svg>";
-  return o;
-}
-
-std::string svg_line_chart(const line_chart& c) {
-  const int w = c.width;
-  const int h = 320;
-  double x0 = 72, x1 = w - 16, y0 = 40, y1 = h - 62;
-  std::string o;
-  open_svg(o, c.title, w, h);
-  double most = 0;
-  for (auto v : c.y)
-    most = std::max(most, v);
-  auto yt = nice_ticks(0, std::max(most, 1e-9));
-  value_axis_y(o, yt, x0, x1, y0, y1);
-  auto top = yt.back();
-  auto last = c.y.size() > 1 ? static_cast<double>(c.y.size() - 1) : 1.0;
-  auto px = [&](std::size_t i) {
-    return x0 + static_cast<double>(i) / last * (x1 - x0);
-  };
-  auto py = [&](double v) { return y1 - std::max(v, 0.0) / top * (y1 - y0); };
-  auto xt = nice_ticks(0, last, 8, 1.0);
-  auto xstep = xt.size() > 1 ? xt[1] - xt[0] : 1.0;
-  for (auto t : xt) {
-    if (t > last + 1e-9)
-      continue;
-    auto x = x0 + t / last * (x1 - x0);
-    o += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" "
-                     "y2=\"{:.1f}\" stroke=\"{}\"/><text x=\"{:.1f}\" "
-                     "y=\"{:.1f}\" text-anchor=\"middle\" fill=\"{}\">{}"
-                     "</text>",
-                     x, y1, x, y1 + 5, axis_color, x, y1 + 18, axis_color,
-                     tick_text(t, xstep));
-  }
-  if (!c.y.empty()) {
-    std::string d;
-    for (std::size_t i = 0; i < c.y.size(); ++i)
-      d += fmt::format("{}{:.1f} {:.1f}", i == 0 ? "M" : " L", px(i),
-                       py(c.y[i]));
-    o += fmt::format("<path class=\"curve\" d=\"{}\" fill=\"none\" "
-                     "stroke=\"#2f6f9f\" stroke-width=\"2\"/>",
-                     d);
-  }
-  if (c.marker && *c.marker < c.y.size()) {
-    auto mx = px(*c.marker);
-    auto my = py(c.y[*c.marker]);
-    o += fmt::format("<line class=\"marker\" x1=\"{:.1f}\" y1=\"{:.1f}\" "
-                     "x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#c0392b\" "
-                     "stroke-dasharray=\"5 4\"/>",
-                     x0, my, x1, my);
-    o += fmt::format("<circle class=\"marker\" cx=\"{:.1f}\" cy=\"{:.1f}\" "
-                     "r=\"5\" fill=\"#c0392b\"/>",
-                     mx, my);
-    auto anchor = mx > (x0 + x1) / 2 ? "end" : "start";
-    o += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\" "
-                     "fill=\"#c0392b\" font-weight=\"bold\">{}</text>",
-                     anchor[0] == 'e' ? mx - 8 : mx + 8, my - 8, anchor,
-                     xml_escape(c.marker_label));
-  }
-  axis_labels(o, c.x_label, c.y_label, x0, x1, y0, y1, h);
-  o += "</svg>";
-  return o;
 }
 
 } // namespace kpsynth::quality

@@ -32,7 +32,7 @@ std::string format_number(double v, int decimals = 2);
 /// One series of a bar chart.
 struct bar_series {
   std::string name;
-  std::string color; ///< CSS color, e.g. "#2f6f9f".
+  std::string color;          ///< CSS color, e.g. "#2f6f9f".
   std::vector<double> values; ///< One per category.
 };
 

@@ -1,5 +1,7 @@
 #include "text/symbolic.hpp"
 
+#include "text/symbolic_guard.hpp"
+
 #include <ginac/ginac.h>
 
 #include <algorithm>
@@ -13,97 +15,6 @@ namespace {
 
 /// Thrown inside the converter when a guard refuses the input.
 struct refused {};
-
-// -- cost estimates on the tree, before GiNaC sees anything ------------------
-
-/// Integer value of a small literal exponent, if it is one.
-bool small_integer(const node& n, long& out) {
-  if (n.kind == node_kind::neg && n.kids.size() == 1) {
-    if (!small_integer(n.kids[0], out))
-      return false;
-    out = -out;
-    return true;
-  }
-  if (n.kind != node_kind::number || n.exp10 != 0 || n.digits.size() > 9)
-    return false;
-  out = std::stol(n.digits);
-  return true;
-}
-
-/// Upper estimate of the number of terms after expand().
-double estimate_terms(const node& n) {
-  switch (n.kind) {
-  case node_kind::add: {
-    double total = 0;
-    for (const auto& k : n.kids)
-      total += estimate_terms(k);
-    return total;
-  }
-  case node_kind::mul:
-  case node_kind::div: {
-    double total = 1;
-    for (const auto& k : n.kids)
-      total *= estimate_terms(k);
-    return total;
-  }
-  case node_kind::neg:
-  case node_kind::percent:
-    return estimate_terms(n.kids.at(0));
-  case node_kind::pow: {
-    long e = 0;
-    double t = estimate_terms(n.kids.at(0));
-    if (!small_integer(n.kids.at(1), e) || t <= 1)
-      return std::max(t, estimate_terms(n.kids.at(1)));
-    // Multinomial count C(|e| + t - 1, t - 1), computed in logs.
-    double k = std::fabs(static_cast<double>(e));
-    double log_count = std::lgamma(k + t) - std::lgamma(k + 1) - std::lgamma(t);
-    return log_count > 40 ? 1e18 : std::exp(log_count);
-  }
-  default: {
-    double inner = 1;
-    for (const auto& k : n.kids)
-      inner = std::max(inner, estimate_terms(k));
-    return inner;
-  }
-  }
-}
-
-/// Upper estimate of the polynomial degree in all symbols together.
-double estimate_degree(const node& n) {
-  switch (n.kind) {
-  case node_kind::symbol:
-    return 1;
-  case node_kind::add: {
-    double d = 0;
-    for (const auto& k : n.kids)
-      d = std::max(d, estimate_degree(k));
-    return d;
-  }
-  case node_kind::mul:
-  case node_kind::div: {
-    double d = 0;
-    for (const auto& k : n.kids)
-      d += estimate_degree(k);
-    return d;
-  }
-  case node_kind::neg:
-  case node_kind::percent:
-    return estimate_degree(n.kids.at(0));
-  case node_kind::pow: {
-    long e = 0;
-    double base = estimate_degree(n.kids.at(0));
-    if (small_integer(n.kids.at(1), e))
-      return base * std::fabs(static_cast<double>(e));
-    return base + estimate_degree(n.kids.at(1));
-  }
-  default: {
-    double d = 0;
-    for (const auto& k : n.kids)
-      d = std::max(d, estimate_degree(k));
-    return d;
-  }
-  }
-}
 
 // -- conversion to GiNaC ------------------------------------------------------
 
@@ -365,8 +276,8 @@ zero_status symbolic_zero_test(const node& expr, budget& b,
                                const symbolic_limits& limits) {
   if (!within_limits(expr, limits) || !b.spend(tree_size(expr)))
     return zero_status::undecided;
-  double terms = estimate_terms(expr);
-  double degree = estimate_degree(expr);
+  bool normal_ok = may_normalize(expr, limits);
+  bool expand_ok = may_expand(expr, limits);
   return with_ginac(b, zero_status::undecided, [&] {
     converter c{limits};
     GiNaC::ex e = c.convert(expr);
@@ -374,15 +285,14 @@ zero_status symbolic_zero_test(const node& expr, budget& b,
       return zero_status::zero;
     if (exact_number(e))
       return zero_status::nonzero;
-    if (degree <= static_cast<double>(limits.max_degree)
-        && terms <= limits.max_terms && b.check_clock()) {
+    if (normal_ok && b.check_clock()) {
       GiNaC::ex normalized = GiNaC::normal(e);
       if (normalized.is_zero())
         return zero_status::zero;
       if (exact_number(normalized))
         return zero_status::nonzero;
     }
-    if (terms <= limits.max_terms && b.check_clock()) {
+    if (expand_ok && b.check_clock()) {
       GiNaC::ex expanded = e.expand();
       if (expanded.is_zero())
         return zero_status::zero;
@@ -397,8 +307,7 @@ int symbolic_constant_sign(const node& expr, budget& b,
                            const symbolic_limits& limits) {
   if (!within_limits(expr, limits) || !b.spend(tree_size(expr)))
     return 0;
-  if (estimate_degree(expr) > static_cast<double>(limits.max_degree)
-      || estimate_terms(expr) > limits.max_terms)
+  if (!may_normalize(expr, limits))
     return 0;
   return with_ginac(b, 0, [&] {
     converter c{limits};

@@ -12,12 +12,13 @@ namespace kpsynth::text {
 /// interrupted, so instead of a timeout the input is refused up front when
 /// it could make GiNaC slow; the numeric check then decides alone.
 struct symbolic_limits {
-  std::size_t max_nodes = 400; ///< Tree size handed to GiNaC.
-  double max_terms = 2000;     ///< Estimated terms after expansion.
-  long max_degree = 64;        ///< Estimated degree for normal().
-  long max_exponent = 10'000;  ///< |n| in x^n and in 10^n.
-  double max_bits = 400'000;   ///< Bits of exact numbers GiNaC makes.
-  long max_factorial = 3'000;  ///< n in n!.
+  std::size_t max_nodes = 400;   ///< Tree size handed to GiNaC.
+  double max_terms = 2000;       ///< Estimated terms after expansion.
+  double max_normal_terms = 300; ///< Estimated terms of normal()'s result.
+  long max_degree = 64;          ///< Estimated degree for normal().
+  long max_exponent = 10'000;    ///< |n| in x^n and in 10^n.
+  double max_bits = 400'000;     ///< Bits of exact numbers GiNaC makes.
+  long max_factorial = 3'000;    ///< n in n!.
 };
 
 /// What GiNaC could prove about an expression.

@@ -5,10 +5,10 @@
 #include "quality/calibrate_sim.hpp"
 
 #include <catch2/catch.hpp>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <cmath>
+#include <simdjson.h>
 
 using namespace kpsynth;
 using namespace kpsynth::quality;
@@ -242,8 +242,9 @@ TEST_CASE("simulated votes reproduce a simulated run's verdicts",
   REQUIRE(recorded);
   REQUIRE(recorded->size() == 12);
   for (auto& v : *recorded) {
-    auto it = std::find_if(labels->items.begin(), labels->items.end(),
-                           [&](const labelled_item& x) { return x.id == v.id; });
+    auto it =
+      std::find_if(labels->items.begin(), labels->items.end(),
+                   [&](const labelled_item& x) { return x.id == v.id; });
     REQUIRE(it != labels->items.end());
     auto mine = panel->vote(judge, *it);
     REQUIRE(mine);
@@ -294,8 +295,8 @@ std::vector<labelled_item> simulated_items(const simulated_panel& panel,
     REQUIRE(sol);
     auto label = panel.label(*gen, sol->answer);
     REQUIRE(label); // the simulator knows its own problems
-    items.push_back({"g" + std::to_string(i), *gen, sol->text, *label,
-                     "generated"});
+    items.push_back(
+      {"g" + std::to_string(i), *gen, sol->text, *label, "generated"});
   }
   return items;
 }

@@ -6,12 +6,12 @@
 #include "quality/report.hpp"
 
 #include <catch2/catch.hpp>
-#include <simdjson.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <simdjson.h>
 #include <sstream>
+#include <unistd.h>
 
 using namespace kpsynth;
 using namespace kpsynth::quality;
@@ -128,17 +128,16 @@ TEST_CASE("report renders in headless Chromium (SKIPPED without chromium)",
 
   SECTION("the DOM holds the headings and the plots") {
     auto dom_path = dir.path / "dom.html";
-    REQUIRE(run_chromium(chromium, dir.path, html_path, "--dump-dom",
-                         dom_path)
+    REQUIRE(run_chromium(chromium, dir.path, html_path, "--dump-dom", dom_path)
             == 0);
     auto dom = read_file(dom_path);
     INFO(read_file(dir.path / "chromium.log"));
     REQUIRE(!dom.empty());
     CHECK(dom.find("<h1>kpsynth dataset report</h1>") != std::string::npos);
-    for (auto h : {"Overview", "Acceptance by combination kind",
-                   "Where items were lost", "Latency per stage",
-                   "Similarity to the seed problems", "Diversity",
-                   "Judge agreement"})
+    for (auto h :
+         {"Overview", "Acceptance by combination kind", "Where items were lost",
+          "Latency per stage", "Similarity to the seed problems", "Diversity",
+          "Judge agreement"})
       CHECK(dom.find(std::string{"<h2>"} + h + "</h2>") != std::string::npos);
     CHECK(count_of(dom, "<svg ") == 6);
     CHECK(count_of(dom, "class=\"bar\"") == count_of(html, "class=\"bar\""));
@@ -202,8 +201,8 @@ TEST_CASE("report renders in headless Chromium (SKIPPED without chromium)",
              | (uint32_t(uint8_t(bytes[at + 2])) << 8)
              | uint32_t(uint8_t(bytes[at + 3]));
     };
-    CHECK(be32(16) == 1280); // IHDR width
-    CHECK(be32(20) == 2000); // IHDR height
+    CHECK(be32(16) == 1280);     // IHDR width
+    CHECK(be32(20) == 2000);     // IHDR height
     CHECK(bytes.size() > 20000); // a blank page compresses to far less
   }
 }

@@ -1,12 +1,12 @@
 #include "quality/report.hpp"
 
 #include <catch2/catch.hpp>
-#include <simdjson.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <fstream>
 #include <random>
+#include <simdjson.h>
+#include <unistd.h>
 
 using namespace kpsynth;
 using namespace kpsynth::quality;
@@ -191,8 +191,7 @@ TEST_CASE("malformed run files name the line and field", "[report]") {
   auto s = analyse_run(cfg);
   REQUIRE_FALSE(s);
   CHECK(s.error().where == (dir.path / "items.jsonl").string() + ":2");
-  CHECK_THAT(s.error().message,
-             Catch::Contains("verdicts[0].problem_score"));
+  CHECK_THAT(s.error().message, Catch::Contains("verdicts[0].problem_score"));
   dir.write("items.jsonl", R"({"id":"x","status":"done","problem":"p"})"
                            "\n");
   s = analyse_run(cfg);
@@ -219,8 +218,8 @@ TEST_CASE("price tables and price arguments", "[report]") {
   auto t = parse_price_table("[gpu]\ndollars_per_hour = 2\n", "p.toml");
   REQUIRE_FALSE(t); // count and wall time missing
   CHECK(t.error().code == "incomplete_price");
-  t = parse_price_table("[gpu]\ncount = 1\n\n[tokens.m]\nprompt = 1\n",
-                        "p.toml");
+  t =
+    parse_price_table("[gpu]\ncount = 1\n\n[tokens.m]\nprompt = 1\n", "p.toml");
   REQUIRE_FALSE(t);
   CHECK(t.error().where == "p.toml:5");
   CHECK_THAT(t.error().message, Catch::Contains("tokens.m.prompt"));
@@ -300,9 +299,9 @@ TEST_CASE("the lexical embedding measures shared wording", "[report]") {
   CHECK(near > 0.3);
   CHECK(far < near);
   CHECK(cosine(e.embed("zebra quokka"), a) == 0.0);
-  CHECK(lexical_features("x\\frac{A}{b}") ==
-        std::vector<std::string>{"x", "x frac", "frac", "frac a", "a", "a b",
-                                 "b"});
+  CHECK(lexical_features("x\\frac{A}{b}")
+        == std::vector<std::string>{"x", "x frac", "frac", "frac a", "a", "a b",
+                                    "b"});
   std::vector<sparse_vector> corpus = {e.embed(docs[2]), e.embed(docs[0])};
   auto nn = nearest_neighbours(std::vector<sparse_vector>{a}, corpus);
   CHECK(nn[0].index == 1);
@@ -315,8 +314,7 @@ TEST_CASE("precomputed embeddings replace the lexical one", "[report]") {
                               "e.jsonl");
   REQUIRE_FALSE(bad);
   CHECK(bad.error().where == "e.jsonl:2");
-  bad = parse_embeddings("{\"id\":\"a\",\"embedding\":[1,\"x\"]}\n",
-                         "e.jsonl");
+  bad = parse_embeddings("{\"id\":\"a\",\"embedding\":[1,\"x\"]}\n", "e.jsonl");
   REQUIRE_FALSE(bad);
   CHECK_THAT(bad.error().message, Catch::Contains("embedding[1]"));
   CHECK_FALSE(parse_embeddings("{\"id\":\"a\",\"embedding\":[1]}\n"
@@ -369,8 +367,7 @@ TEST_CASE("hostile problem text is escaped in the HTML", "[report][html]") {
   CHECK(svg_count == 6); // kinds, losses, difficulty, latency, sim., k-dist.
   for (auto id : {"overview", "acceptance", "losses", "difficulty", "tokens",
                   "latency", "similarity", "diversity", "judges"})
-    CHECK(html.find(std::string{"<section id=\""} + id)
-          != std::string::npos);
+    CHECK(html.find(std::string{"<section id=\""} + id) != std::string::npos);
 }
 
 TEST_CASE("XML escaping and chart primitives", "[report][html]") {

@@ -1,0 +1,238 @@
+#include "actors/control.hpp"
+
+#include "actors/judge.hpp"
+#include "core/json.hpp"
+#include "net/http_server.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace kpsynth {
+
+bool authorized(std::string_view authorization, std::string_view token) {
+  constexpr std::string_view prefix = "Bearer ";
+  if (token.empty() || authorization.substr(0, prefix.size()) != prefix)
+    return false;
+  auto given = authorization.substr(prefix.size());
+  // Compare every byte whatever the first difference, so that response
+  // timing says nothing about the token.
+  unsigned char diff = given.size() == token.size() ? 0 : 1;
+  for (std::size_t i = 0; i < token.size(); ++i)
+    diff |= static_cast<unsigned char>(
+      token[i] ^ (i < given.size() ? given[i] : 0));
+  return diff == 0;
+}
+
+namespace {
+
+using self_ptr = control_actor::stateful_pointer<control_state>;
+
+void reply(const control_request& req, int status, std::string body) {
+  req.writer->respond(status, "application/json", std::move(body));
+}
+
+void reply_error(const control_request& req, int status,
+                 std::string_view message) {
+  core::json_writer w;
+  w.begin_object().key("error").string(message).end_object();
+  reply(req, status, w.take());
+}
+
+std::string panel_json(const std::vector<config::judge_config>& judges) {
+  core::json_writer w;
+  w.begin_object().key("judges").begin_array();
+  for (auto& j : judges)
+    w.begin_object()
+      .key("name")
+      .string(j.name)
+      .key("model")
+      .string(j.model)
+      .key("weight")
+      .number(j.weight)
+      .end_object();
+  w.end_array().end_object();
+  return w.take();
+}
+
+/// Parses a PUT /v1/panel body; errors name the field.
+result<std::vector<config::judge_config>>
+parse_panel(const control_state& st, std::string_view body) {
+  core::json_parser parser;
+  auto doc = parser.parse(body, "PUT /v1/panel");
+  if (!doc)
+    return doc.error();
+  auto judges = doc->at("judges");
+  if (!judges)
+    return judges.error();
+  auto arr = judges->as_array();
+  if (!arr)
+    return arr.error();
+  std::vector<config::judge_config> result;
+  for (auto j : *arr) {
+    config::judge_config x;
+    auto model = j.get_string("model");
+    if (!model)
+      return model.error();
+    x.model = std::string{*model};
+    if (!st.pools.count(x.model))
+      return j.error(fmt::format("unknown model '{}': the job has no such "
+                                 "model pool",
+                                 x.model));
+    auto name = j.get_string_or("name", x.model);
+    if (!name)
+      return name.error();
+    x.name = std::string{*name};
+    auto weight = j.get_double_or("weight", 1.0);
+    if (!weight)
+      return weight.error();
+    if (!(*weight > 0))
+      return j.error("weight must be positive");
+    x.weight = *weight;
+    result.push_back(std::move(x));
+  }
+  if (result.empty())
+    return make_problem("bad_request", "the panel needs at least one judge",
+                        "PUT /v1/panel: judges");
+  return result;
+}
+
+void status(self_ptr self, const control_request& req) {
+  auto& st = self->state;
+  struct acc {
+    pipeline_status status;
+    std::size_t pending = 0;
+  };
+  auto a = std::make_shared<acc>();
+  a->pending = 1 + st.pools.size();
+  auto finish = [a, req] {
+    if (--a->pending > 0)
+      return;
+    auto& s = a->status;
+    core::json_writer w;
+    w.begin_object();
+    w.key("done").boolean(s.done);
+    w.key("seeds").begin_object();
+    w.key("extracted").number(s.seeds_extracted);
+    w.key("failed").number(s.seeds_failed);
+    w.key("malformed").number(s.seeds_bad);
+    w.end_object();
+    w.key("knowledge_points").number(s.knowledge_points);
+    w.key("items").begin_object();
+    w.key("accepted").number(s.accepted);
+    w.key("rejected").number(s.rejected);
+    w.key("failed").number(s.failed);
+    w.end_object();
+    w.key("tokens").begin_object();
+    w.key("prompt").number(s.prompt_tokens);
+    w.key("completion").number(s.completion_tokens);
+    w.end_object();
+    w.key("endpoints").begin_array();
+    for (auto& e : s.endpoints) {
+      w.begin_object();
+      w.key("model").string(e.model);
+      w.key("url").string(e.url);
+      w.key("limit").number(e.limit);
+      w.key("inflight").number(e.inflight);
+      w.key("healthy").boolean(e.healthy);
+      w.key("completed").number(e.completed);
+      w.key("failed").number(e.failed);
+      w.key("server_running").number(e.server_running);
+      w.key("server_waiting").number(e.server_waiting);
+      w.end_object();
+    }
+    w.end_array().end_object();
+    reply(req, 200, w.take());
+  };
+  self->request(st.sink, std::chrono::seconds{5}, atom::status_v)
+    .then(
+      [a, finish](pipeline_status& s) {
+        auto eps = std::move(a->status.endpoints);
+        a->status = std::move(s);
+        a->status.endpoints = std::move(eps);
+        finish();
+      },
+      [finish](caf::error&) { finish(); });
+  for (auto& [name, pool] : st.pools)
+    self->request(pool, std::chrono::seconds{5}, atom::status_v)
+      .then(
+        [a, finish](std::vector<endpoint_status>& xs) {
+          for (auto& x : xs)
+            a->status.endpoints.push_back(std::move(x));
+          finish();
+        },
+        [finish](caf::error&) { finish(); });
+}
+
+void set_panel(self_ptr self, const control_request& req) {
+  auto& st = self->state;
+  auto judges = parse_panel(st, req.body);
+  if (!judges) {
+    reply_error(req, 400, judges.error().to_string());
+    return;
+  }
+  std::vector<panel_member> members;
+  for (auto& j : *judges) {
+    // Linked, so that the judges end with the job.
+    auto h = self->spawn<caf::linked>(judge, st.ctx, j, st.pools.at(j.model));
+    members.push_back(panel_member{j.name, h, j.weight});
+  }
+  auto accepted = *judges;
+  self->request(st.panel, std::chrono::seconds{10}, atom::panel_v,
+                std::move(members))
+    .then(
+      [self, req, accepted](uint32_t) {
+        self->state.judges = accepted;
+        spdlog::info("control: judge panel replaced ({} judge(s))",
+                     accepted.size());
+        reply(req, 200, panel_json(accepted));
+      },
+      [req](caf::error& err) {
+        reply_error(req, 503, caf::to_string(err));
+      });
+}
+
+} // namespace
+
+control_actor::behavior_type
+control(control_actor::stateful_pointer<control_state> self, context_ptr ctx,
+        std::string token, std::map<std::string, model_pool_actor> pools,
+        sink_actor sink, panel_actor panel, std::function<void()> stop) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.token = std::move(token);
+  st.pools = std::move(pools);
+  st.sink = std::move(sink);
+  st.panel = std::move(panel);
+  st.judges = st.ctx->cfg.panel;
+  st.stop = std::move(stop);
+  return {
+    // Answers one control API request.
+    [=](atom::status, const control_request& req) {
+      auto& s = self->state;
+      if (!authorized(req.authorization, s.token)) {
+        reply_error(req, 401, "missing or wrong bearer token");
+        return;
+      }
+      if (req.path == "/v1/status" && req.method == "GET") {
+        status(self, req);
+      } else if (req.path == "/v1/panel" && req.method == "GET") {
+        reply(req, 200, panel_json(s.judges));
+      } else if (req.path == "/v1/panel" && req.method == "PUT") {
+        set_panel(self, req);
+      } else if (req.path == "/v1/stop" && req.method == "POST") {
+        reply(req, 202, R"({"stopping":true})");
+        if (s.stop)
+          s.stop();
+      } else if (req.path == "/v1/status" || req.path == "/v1/panel"
+                 || req.path == "/v1/stop") {
+        reply_error(req, 405, "method not allowed");
+      } else {
+        reply_error(req, 404, "no such resource");
+      }
+    },
+  };
+}
+
+} // namespace kpsynth

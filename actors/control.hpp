@@ -1,0 +1,47 @@
+#pragma once
+
+// The control API of a running job: an HTTP/JSON interface on loopback,
+// guarded by a bearer token, answered by the CONTROL actor. It is how an
+// operator watches a weeks-long job and changes its judge panel without
+// stopping it.
+//
+//   GET  /v1/status   counters and every endpoint's limit and load
+//   GET  /v1/panel    the judges now in use
+//   PUT  /v1/panel    {"judges": [{"name", "model", "weight"}]}
+//   POST /v1/stop     flush and stop (resumable)
+
+#include "protocols/actors.hpp"
+
+#include "actors/context.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace kpsynth {
+
+/// State of the CONTROL actor.
+struct control_state {
+  context_ptr ctx;
+  std::string token;
+  std::map<std::string, model_pool_actor> pools;
+  sink_actor sink;
+  panel_actor panel;
+  std::vector<config::judge_config> judges; ///< The panel now in use.
+  std::function<void()> stop;
+
+  static inline const char* name = "control";
+};
+
+/// Whether `authorization` is "Bearer <token>"; constant time in the token.
+bool authorized(std::string_view authorization, std::string_view token);
+
+control_actor::behavior_type
+control(control_actor::stateful_pointer<control_state> self, context_ptr ctx,
+        std::string token, std::map<std::string, model_pool_actor> pools,
+        sink_actor sink, panel_actor panel, std::function<void()> stop);
+
+} // namespace kpsynth
