@@ -230,6 +230,16 @@ caf::error classify(self_ptr self, const http_outcome& out, double now,
                     double latency_s) {
   auto& st = self->state;
   auto terr = static_cast<net::transport_error>(out.transport_error);
+  if (terr == net::transport_error::truncated && out.status >= 200
+      && out.status < 300) {
+    // The server answered and cut the body short: it is alive, but the
+    // answer is unusable -- a bad response (see ec::bad_response), not a
+    // sign of overload, so the concurrency limit stays.
+    st.breaker->on_failure(now);
+    return make_error(ec::bad_response,
+                      fmt::format("{}: HTTP {} response truncated ({})",
+                                  st.url, out.status, out.error_detail));
+  }
   if (terr != net::transport_error::none) {
     st.controller->on_failure(now);
     st.breaker->on_failure(now);

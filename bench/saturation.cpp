@@ -49,6 +49,7 @@ struct mode {
   std::string name;
   uint32_t fixed = 0; ///< 0: adaptive.
   std::string profile;
+  bool stream = true;
 };
 
 /// Counters shared between the driver actor and the benchmark thread.
@@ -184,6 +185,7 @@ row run_mode(const mode& m, const kpsynth::llm_call& call, double warmup_s,
     mc.served_as = "math-7b";
     mc.endpoints.push_back({fmt::format("http://127.0.0.1:{}/v1", port)});
     mc.fixed_limit = m.fixed;
+    mc.stream = m.stream;
     mc.max_limit = 4096;
     mc.backlog = 1 << 20;
     auto pool = sys.spawn(kpsynth::model_pool, mc, &io);
@@ -320,6 +322,9 @@ int main(int argc, char** argv) {
       run_mode(mode{"zero-adaptive", 0, "zero"}, call, 3, zero_s));
     zero_rows.push_back(
       run_mode(mode{"zero-fixed-256", 256, "zero"}, call, 3, zero_s));
+    zero_rows.push_back(run_mode(mode{"zero-fixed-256-plain", 256, "zero",
+                                      false},
+                                 call, 3, zero_s));
     print(zero_rows);
   }
   return 0;

@@ -184,8 +184,11 @@ TEST_CASE_METHOD(pipeline_fixture, "a restart resumes without duplicates",
   // Forty unique ids in all: the second run added exactly the missing 20.
   check_items(out, 40);
   check_seeds(out);
+  // The counters cover the whole job, the earlier run included.
   auto& st = r2.status;
   CHECK(st.accepted + st.rejected + st.failed == 40);
+  CHECK(st.seeds_extracted == 20);
+  CHECK(st.seeds_bad == 2);
 }
 
 } // namespace kpsynth
