@@ -237,8 +237,8 @@ caf::error classify(self_ptr self, const http_outcome& out, double now,
     // sign of overload, so the concurrency limit stays.
     st.breaker->on_failure(now);
     return make_error(ec::bad_response,
-                      fmt::format("{}: HTTP {} response truncated ({})",
-                                  st.url, out.status, out.error_detail));
+                      fmt::format("{}: HTTP {} response truncated ({})", st.url,
+                                  out.status, out.error_detail));
   }
   if (terr != net::transport_error::none) {
     st.controller->on_failure(now);

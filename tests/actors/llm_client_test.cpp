@@ -7,14 +7,12 @@
 #include "actors/model_pool.hpp"
 #include "net/io_runtime.hpp"
 #include "sim/server.hpp"
-
 #include "tests/fixtures/actor_system.hpp"
 #include "tests/fixtures/stage_probes.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <caf/after.hpp>
 
+#include <catch2/catch.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -74,7 +72,7 @@ struct client_fixture {
   }
 
   /// Starts a simulator with the fast 7b profile, changed by `edit`.
-  template <class F>
+  template<class F>
   void start(F edit) {
     sim::server_options opts;
     auto prof = sim::find_profile("7b-h100");
@@ -140,19 +138,18 @@ TEST_CASE_METHOD(client_fixture, "the adaptive limit finds a hidden capacity",
     ++samples;
   }
   auto after = sim->stats().engine;
-  auto elapsed = std::chrono::duration<double>(
-                   std::chrono::steady_clock::now() - t0)
-                   .count();
-  auto running = (after.busy_slot_seconds - before.busy_slot_seconds)
-                 / elapsed;
-  auto status = actors.request<std::vector<endpoint_status>>(pool, 5s,
-                                                             atom::status_v);
+  auto elapsed =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
+  auto running = (after.busy_slot_seconds - before.busy_slot_seconds) / elapsed;
+  auto status =
+    actors.request<std::vector<endpoint_status>>(pool, 5s, atom::status_v);
   REQUIRE(status);
   REQUIRE(status->size() == 1);
-  INFO("mean running " << running << ", waiting mean "
-                       << waiting_sum / samples << " max " << waiting_max
-                       << ", limit " << status->front().limit
-                       << ", completed " << done->load());
+  INFO("mean running " << running << ", waiting mean " << waiting_sum / samples
+                       << " max " << waiting_max << ", limit "
+                       << status->front().limit << ", completed "
+                       << done->load());
   CHECK(running >= 0.9 * 24);
   // Saturated through a short queue, not a flood of the whole backlog.
   CHECK(waiting_sum / samples <= 8);
@@ -177,9 +174,8 @@ TEST_CASE_METHOD(client_fixture, "malformed JSON is a bad_response",
 
 TEST_CASE_METHOD(client_fixture, "a truncated response is a bad_response",
                  "[llm_client]") {
-  start([](sim::server_options& o) {
-    o.faults.rates[sim::fault::truncate] = 1.0;
-  });
+  start(
+    [](sim::server_options& o) { o.faults.rates[sim::fault::truncate] = 1.0; });
   auto c = client(model());
   auto r = call(c, solve_call(32));
   REQUIRE(std::holds_alternative<error_info>(r));

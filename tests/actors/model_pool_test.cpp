@@ -4,14 +4,13 @@
 // replaces every wait, so backoff and Retry-After are checked exactly.
 
 #include "actors/model_pool.hpp"
-
 #include "protocols/errors.hpp"
-
 #include "tests/fixtures/actor_system.hpp"
-
-#include <catch2/catch.hpp>
+#include "tests/fixtures/pool_probes.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
+
+#include <catch2/catch.hpp>
 
 #include <deque>
 #include <memory>
@@ -21,143 +20,13 @@ using namespace std::chrono_literals;
 namespace kpsynth {
 namespace {
 
-// -- a fake endpoint ----------------------------------------------------------
-
-/// What one fake endpoint does and what it saw.
-struct endpoint_script {
-  uint32_t limit = 8;
-  bool healthy = true;
-  bool hold = false;              ///< Park calls until `tick`.
-  std::deque<caf::error> failures; ///< Answers for the next calls.
-  uint32_t calls = 0;
-  uint32_t inflight = 0; ///< Held calls.
-  uint32_t max_inflight = 0;
-  llm_client_actor handle; ///< Set by the fake when it starts.
-};
-
-using script_ptr = std::shared_ptr<endpoint_script>;
-
-struct fake_client_state {
-  script_ptr script;
-  std::vector<caf::typed_response_promise<llm_reply>> held;
-  static inline const char* name = "fake_client";
-};
-
-/// An endpoint client as the pool sees it: reports its capacity at start,
-/// answers `complete` from the script and releases held calls on `tick`.
-llm_client_actor::behavior_type
-fake_client(llm_client_actor::stateful_pointer<fake_client_state> self,
-            uint32_t index, model_pool_actor pool, script_ptr script) {
-  self->state.script = script;
-  script->handle = self;
-  self->send(pool, atom::capacity_v, index, script->limit, uint32_t{0},
-             script->healthy);
-  return {
-    [=](atom::complete, llm_call& call) -> caf::result<llm_reply> {
-      auto& sc = *self->state.script;
-      ++sc.calls;
-      if (!sc.failures.empty()) {
-        auto err = std::move(sc.failures.front());
-        sc.failures.pop_front();
-        return err;
-      }
-      llm_reply reply;
-      reply.texts.push_back("answer to " + call.stage);
-      reply.endpoint = "fake://" + std::to_string(index);
-      reply.usage = {10, 5};
-      if (!sc.hold)
-        return reply;
-      auto rp = self->make_response_promise<llm_reply>();
-      self->state.held.push_back(rp);
-      sc.max_inflight = std::max(sc.max_inflight, ++sc.inflight);
-      return rp;
-    },
-    [=](atom::embed, embed_call&) -> caf::result<embed_reply> {
-      return make_error(ec::fatal, "fake endpoint: no embeddings");
-    },
-    [=](atom::status) -> endpoint_status {
-      endpoint_status x;
-      x.limit = self->state.script->limit;
-      x.healthy = self->state.script->healthy;
-      return x;
-    },
-    [=](atom::http_done, uint64_t, http_outcome&) {},
-    [=](atom::metrics, http_outcome&) {},
-    [=](atom::tick) {
-      auto& st = self->state;
-      auto held = std::move(st.held);
-      st.held.clear();
-      st.script->inflight = 0;
-      for (auto& rp : held) {
-        llm_reply reply;
-        reply.texts.push_back("released");
-        reply.endpoint = "fake://" + std::to_string(index);
-        rp.deliver(std::move(reply));
-      }
-    },
-  };
-}
-
-// -- a stand-in stage ---------------------------------------------------------
-
-/// What a stand-in stage received.
-struct stage_log {
-  bool auto_spend = false; ///< Spend credit as soon as it arrives.
-  uint32_t deadline_ms = 600'000;
-  uint64_t granted = 0;
-  uint64_t spent = 0;
-  uint64_t max_unsettled = 0; ///< Most calls out at once.
-  std::vector<llm_reply> replies;
-  std::vector<error_info> errors;
-
-  uint64_t unsettled() const {
-    return spent - replies.size() - errors.size();
-  }
-};
-
-using log_ptr = std::shared_ptr<stage_log>;
-
-/// A stage: `credit` from the pool, and `pull n` from the test to spend n
-/// of the credits it holds.
-using stage_probe_actor = credit_listener_actor::extend_with<
-  caf::typed_actor<caf::reacts_to<atom::pull, uint32_t>>>;
-
-struct stage_probe_state {
-  log_ptr log;
-  uint32_t credits = 0;
-  static inline const char* name = "stage_probe";
-};
-
-stage_probe_actor::behavior_type
-stage_probe(stage_probe_actor::stateful_pointer<stage_probe_state> self,
-            model_pool_actor pool, log_ptr log, int32_t priority) {
-  self->state.log = log;
-  self->send(pool, atom::attach_v, credit_listener_actor{self}, priority);
-  auto spend = [self, pool](uint32_t n) {
-    auto& st = self->state;
-    for (uint32_t i = 0; i < n && st.credits > 0; ++i) {
-      --st.credits;
-      auto lg = st.log;
-      ++lg->spent;
-      lg->max_unsettled = std::max(lg->max_unsettled, lg->unsettled());
-      llm_call call;
-      call.stage = "probe";
-      call.deadline_ms = lg->deadline_ms;
-      self->request(pool, caf::infinite, atom::complete_v, std::move(call))
-        .then([lg](llm_reply& r) { lg->replies.push_back(std::move(r)); },
-              [lg](caf::error& e) { lg->errors.push_back(decode_error(e)); });
-    }
-  };
-  return {
-    [=](atom::credit, const std::string&, uint32_t n) {
-      self->state.log->granted += n;
-      self->state.credits += n;
-      if (self->state.log->auto_spend)
-        spend(self->state.credits);
-    },
-    [=](atom::pull, uint32_t n) { spend(n); },
-  };
-}
+using fixtures::endpoint_script;
+using fixtures::fake_client;
+using fixtures::log_ptr;
+using fixtures::script_ptr;
+using fixtures::stage_log;
+using fixtures::stage_probe;
+using fixtures::stage_probe_actor;
 
 // -- the fixture --------------------------------------------------------------
 
@@ -185,9 +54,9 @@ struct pool_fixture : fixtures::deterministic_actor_system {
 
   void start(config::model_config cfg) {
     auto xs = scripts;
-    client_factory factory
-      = [xs](model_pool_actor::stateful_pointer<model_pool_state> self,
-             uint32_t i) -> llm_client_actor {
+    client_factory factory =
+      [xs](model_pool_actor::stateful_pointer<model_pool_state> self,
+           uint32_t i) -> llm_client_actor {
       return self->spawn(fake_client, i, model_pool_actor{self}, xs.at(i));
     };
     pool = spawn(model_pool_with, std::move(cfg), std::move(factory));
@@ -404,9 +273,8 @@ TEST_CASE_METHOD(pool_fixture, "retryable errors are retried with backoff",
   // max_attempts = 3: the third failure is final.
   REQUIRE(log->errors.size() == 1);
   CHECK(log->errors[0].code == ec::retryable);
-  CHECK_THAT(log->errors[0].message,
-             Catch::Contains("after 3 attempt(s)")
-               && Catch::Contains("HTTP 502"));
+  CHECK_THAT(log->errors[0].message, Catch::Contains("after 3 attempt(s)")
+                                       && Catch::Contains("HTTP 502"));
   advance(60'000ms);
   CHECK(scripts[0]->calls == 3);
 }
@@ -442,11 +310,9 @@ TEST_CASE_METHOD(pool_fixture, "Retry-After sets the earliest retry",
   CHECK(log->replies.size() == 1);
 }
 
-TEST_CASE_METHOD(pool_fixture, "fatal errors are not retried",
-                 "[model_pool]") {
+TEST_CASE_METHOD(pool_fixture, "fatal errors are not retried", "[model_pool]") {
   start(make_config(1));
-  scripts[0]->failures.push_back(
-    http_error(ec::fatal, "HTTP 400 bad request"));
+  scripts[0]->failures.push_back(http_error(ec::fatal, "HTTP 400 bad request"));
   auto [p, log] = probe(false);
   demand(p, 1, 0);
   spend(p, 1);

@@ -39,8 +39,8 @@ std::size_t check_seeds(const std::filesystem::path& out) {
     auto suffix = "seeds.jsonl:" + std::to_string(line);
     auto i = std::find_if(count.begin(), count.end(), [&](auto& kv) {
       return kv.first.size() >= suffix.size()
-             && kv.first.compare(kv.first.size() - suffix.size(),
-                                 suffix.size(), suffix)
+             && kv.first.compare(kv.first.size() - suffix.size(), suffix.size(),
+                                 suffix)
                   == 0;
     });
     REQUIRE(i != count.end());
@@ -59,21 +59,20 @@ std::size_t check_seeds(const std::filesystem::path& out) {
 
 /// Checks items.jsonl: unique ids, a final status, provenance. Returns the
 /// number of items per status.
-std::map<std::string, std::size_t>
-check_items(const std::filesystem::path& out, std::size_t expected) {
+std::map<std::string, std::size_t> check_items(const std::filesystem::path& out,
+                                               std::size_t expected) {
   jsonl_file items{out / "items.jsonl"};
   CHECK(items.docs.size() == expected);
   std::set<std::string> ids;
-  std::set<std::string> seeds(fixtures::seed_ids().begin(),
-                              fixtures::seed_ids().end());
+  auto known = fixtures::seed_ids();
+  std::set<std::string> seeds(known.begin(), known.end());
   std::map<std::string, std::size_t> by_status;
   for (auto& d : items.docs) {
     auto id = field(d, "id");
     CHECK(ids.insert(id).second);
     auto status = field(d, "status");
     ++by_status[status];
-    CHECK((status == "accepted" || status == "rejected"
-           || status == "failed"));
+    CHECK((status == "accepted" || status == "rejected" || status == "failed"));
     if (status != "accepted") {
       CHECK_FALSE(field(d, "why/stage").empty());
       CHECK_FALSE(field(d, "why/reason").empty());
@@ -81,8 +80,7 @@ check_items(const std::filesystem::path& out, std::size_t expected) {
     // Provenance: where the knowledge points came from and who wrote what.
     CHECK(field(d, "combination/kind") == "one_hop");
     simdjson::dom::array kps;
-    REQUIRE(d["combination"]["knowledge_points"].get(kps)
-            == simdjson::SUCCESS);
+    REQUIRE(d["combination"]["knowledge_points"].get(kps) == simdjson::SUCCESS);
     CHECK(kps.size() == 2);
     simdjson::dom::array from;
     REQUIRE(d["combination"]["seed_ids"].get(from) == simdjson::SUCCESS);
@@ -95,8 +93,8 @@ check_items(const std::filesystem::path& out, std::size_t expected) {
     for (auto t : trace) {
       auto stage = field(t, "stage");
       steps.insert(stage);
-      CHECK(field(t, "model") == (stage == "judge:judge-a" ? "judge-a"
-                                                           : "math"));
+      CHECK(field(t, "model")
+            == (stage == "judge:judge-a" ? "judge-a" : "math"));
       CHECK_FALSE(field(t, "endpoint").empty());
       uint64_t tokens = 0;
       CHECK(t["completion_tokens"].get(tokens) == simdjson::SUCCESS);
@@ -104,8 +102,8 @@ check_items(const std::filesystem::path& out, std::size_t expected) {
     }
     if (status != "failed") {
       // Judged items went through every LLM stage.
-      CHECK(steps == std::set<std::string>{"generate", "solve",
-                                           "judge:judge-a"});
+      CHECK(steps
+            == std::set<std::string>{"generate", "solve", "judge:judge-a"});
       CHECK_FALSE(field(d, "problem").empty());
     }
     uint64_t total = 0;

@@ -10,7 +10,6 @@
 #include "actors/solver.hpp"
 #include "core/prompt_pack.hpp"
 #include "protocols/records.hpp"
-
 #include "tests/fixtures/actor_system.hpp"
 #include "tests/fixtures/stage_probes.hpp"
 #include "tests/fixtures/temp_dir.hpp"
@@ -30,8 +29,8 @@ using fixtures::feeder_log;
 using fixtures::pool_log;
 using fixtures::prompt_kind;
 
-constexpr auto good_problem
-  = "A rectangle has sides 2 and 3. What is its area?";
+constexpr auto good_problem =
+  "A rectangle has sides 2 and 3. What is its area?";
 
 /// Answers like a well-behaved model, except that a generate prompt
 /// mentioning "malformed" gets prose without the "Problem:" line, and an
@@ -199,8 +198,8 @@ TEST_CASE_METHOD(stage_fixture, "malformed LLM output fails only its item",
   std::vector<item_record> xs;
   for (int i = 0; i < 6; ++i)
     xs.push_back(make_item(i, i == 1 || i == 4 ? "A malformed point"
-                              : i == 2       ? "An unsolvable point"
-                                             : "Area of a rectangle"));
+                              : i == 2         ? "An unsolvable point"
+                                               : "Area of a rectangle"));
   feed(std::move(xs), true);
   REQUIRE(out->items.size() == 6);
   for (auto id : {"item-1", "item-4"}) {
@@ -208,8 +207,8 @@ TEST_CASE_METHOD(stage_fixture, "malformed LLM output fails only its item",
     CHECK(x.status == item_status::failed);
     CHECK(x.why.stage == "generate");
     CHECK(x.why.code == "bad_output");
-    CHECK_THAT(x.why.reason, Catch::Contains("generate")
-                               && Catch::Contains("Problem:"));
+    CHECK_THAT(x.why.reason,
+               Catch::Contains("generate") && Catch::Contains("Problem:"));
     // The solver let it through untouched.
     CHECK(x.solutions.empty());
     CHECK(stages_of(x) == std::vector<std::string>{"generate"});
@@ -328,10 +327,10 @@ TEST_CASE_METHOD(stage_fixture, "the panel changes while items are judged",
   blog->name = "fake-b";
   blog->answer = well_behaved;
   auto pool_b = spawn(fixtures::fake_pool, blog);
-  auto a = spawn(judge, ctx, config::judge_config{"judge-a", "judge-a", 1.0},
-                 pool);
-  auto b = spawn(judge, ctx, config::judge_config{"judge-b", "judge-b", 1.0},
-                 pool_b);
+  auto a =
+    spawn(judge, ctx, config::judge_config{"judge-a", "judge-a", 1.0}, pool);
+  auto b =
+    spawn(judge, ctx, config::judge_config{"judge-b", "judge-b", 1.0}, pool_b);
   probe = spawn(consumer_probe, out, 100);
   auto pan = spawn(panel, ctx, std::vector<panel_member>{{"judge-a", a, 1.0}},
                    consumer_actor<item_record>{probe});
@@ -339,8 +338,8 @@ TEST_CASE_METHOD(stage_fixture, "the panel changes while items are judged",
   run();
   feed({judged_item(0), judged_item(1)}, false);
   CHECK(plog->held == 4); // Two prompts per item.
-  auto size = request<uint32_t>(
-    pan, atom::panel_v, std::vector<panel_member>{{"judge-b", b, 1.0}});
+  auto size = request<uint32_t>(pan, atom::panel_v,
+                                std::vector<panel_member>{{"judge-b", b, 1.0}});
   REQUIRE(size);
   CHECK(*size == 1);
   feed({judged_item(2), judged_item(3)}, true);
@@ -391,13 +390,15 @@ TEST_CASE_METHOD(stage_fixture, "the sink drops duplicate ids and counts",
         with(2, item_status::rejected), with(3, item_status::failed),
         with(4, item_status::in_flight), with(1, item_status::accepted)},
        false);
-  for (auto& o : {seed_outcome{"seed-0", true, 3, {}},
-                  seed_outcome{"seed-1", true, 4, {}},
-                  seed_outcome{"seed-2", false, 0,
-                               {"extract", "deadline", "timed out"}},
-                  seed_outcome{"seeds.jsonl:7", false, 0,
-                               {"read", "bad_seed", "seeds.jsonl:7: bad"}},
-                  seed_outcome{"seed-1", true, 4, {}}})
+  for (auto& o :
+       {seed_outcome{"seed-0", true, 3, {}},
+        seed_outcome{"seed-1", true, 4, {}},
+        seed_outcome{"seed-2", false, 0, {"extract", "deadline", "timed out"}},
+        seed_outcome{"seeds.jsonl:7",
+                     false,
+                     0,
+                     {"read", "bad_seed", "seeds.jsonl:7: bad"}},
+        seed_outcome{"seed-1", true, 4, {}}})
     self->send(snk, atom::outcome_v, o);
   run();
   feed({}, true);

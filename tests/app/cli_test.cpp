@@ -351,7 +351,7 @@ TEST_CASE("a run killed with SIGKILL resumes without loss or duplicates") {
   constexpr size_t max_items = 60;
   temp_dir dir;
   dir.write("job.toml", job_config(max_items, 6.0));
-  dir.write("seeds.jsonl", sample_seeds(20));
+  dir.write("seeds.jsonl", sample_seeds(30));
   auto items = dir.path / "out/items.jsonl";
   auto job = (dir.path / "job.toml").string();
   size_t before_kill = 0;
