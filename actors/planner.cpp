@@ -1,5 +1,6 @@
 #include "actors/planner.hpp"
 
+#include "graph/mixed_sampler.hpp"
 #include "graph/path_samplers.hpp"
 #include "protocols/errors.hpp"
 
@@ -56,11 +57,26 @@ void build(self_ptr self) {
     return;
   }
   st.graph = std::make_unique<graph::kp_graph>(std::move(*g));
-  st.sampler = std::make_unique<graph::one_hop_sampler>(*st.graph);
+  auto& pc = st.ctx->cfg.planner;
+  if (pc.two_hop + pc.three_hop + pc.community == 0) {
+    st.sampler = std::make_unique<graph::one_hop_sampler>(*st.graph);
+  } else {
+    graph::gsdp_mix_options mix;
+    mix.one_hop = pc.one_hop;
+    mix.two_hop = pc.two_hop;
+    mix.three_hop = pc.three_hop;
+    mix.community = pc.community;
+    mix.three_hop_config.core.top_fraction = pc.core_fraction;
+    mix.three_hop_config.per_core_cap = pc.three_hop_per_core;
+    st.sampler = graph::make_gsdp_sampler(*st.graph, mix);
+  }
   auto stats = st.graph->stats();
-  spdlog::info("planner: KP graph with {} nodes and {} edges; {} one-hop "
-               "combinations",
-               stats.nodes, stats.edges, st.sampler->size_hint().value_or(0));
+  auto hint = st.sampler->size_hint();
+  spdlog::info("planner: KP graph with {} nodes and {} edges; {} "
+               "combinations ({})",
+               stats.nodes, stats.edges,
+               hint ? std::to_string(*hint) : std::string{"unbounded"},
+               st.sampler->name());
 }
 
 /// Emits as many new items as downstream asked for.

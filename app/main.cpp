@@ -2,6 +2,7 @@
 // This file only parses the command line; the work is in the subcommands.
 
 #include "app/commands.hpp"
+#include "app/quality_commands.hpp"
 #include "app/tool_commands.hpp"
 
 #include <CLI/CLI.hpp>
@@ -81,6 +82,89 @@ int main(int argc, char** argv) {
   decontam->add_flag("--no-dedup", no_dedup,
                      "do not drop near-duplicates within the file");
 
+  auto* panel = cli.add_subcommand("panel", "judge-panel tools");
+  panel->require_subcommand(1);
+  auto* calibrate = panel->add_subcommand(
+    "calibrate", "score every subset of candidate judges against reference "
+                 "labels and recommend a panel (GSDP Table 4)");
+  kpsynth::app::panel_calibrate_options pc;
+  calibrate->add_option("--labels", pc.labels,
+                        "labelled set JSONL {id, problem, solution, label}")
+    ->check(CLI::ExistingFile);
+  calibrate->add_option("--votes", pc.votes,
+                        "judge votes JSONL {id, judge, problem_score, "
+                        "solution_ok}")
+    ->check(CLI::ExistingFile);
+  calibrate->add_option("--judge", pc.judges,
+                        "simulated judge name=accuracy[:bias] (repeatable)");
+  calibrate->add_option("--only", pc.only,
+                        "restrict candidate judges to these names");
+  calibrate->add_option("--weight", pc.weights,
+                        "judge weight name=weight (repeatable)");
+  calibrate->add_option("--threshold", pc.threshold,
+                        "minimum weighted problem score")
+    ->capture_default_str();
+  calibrate->add_option("--target-precision", pc.target_precision,
+                        "precision the recommended panel must reach")
+    ->capture_default_str();
+  calibrate->add_option("--from-run", pc.from_run,
+                        "label the items of this simulated run directory")
+    ->check(CLI::ExistingDirectory);
+  calibrate->add_option("--write-labels", pc.write_labels,
+                        "write the labelled set built by --from-run here");
+  calibrate->add_option("--write-votes", pc.write_votes,
+                        "write the scored votes here (JSONL)");
+  calibrate->add_option("--sim-seed", pc.sim_seed,
+                        "simulator seed (the run's [simulator] seed)")
+    ->capture_default_str();
+  calibrate->add_option("--prompts", pc.prompts,
+                        "prompt pack for the simulated judges")
+    ->capture_default_str();
+  calibrate->add_option("--json", pc.json_out, "JSON result file")
+    ->capture_default_str();
+  calibrate->add_option("--top", pc.top, "table rows to print (0: all)")
+    ->capture_default_str();
+
+  auto* report = cli.add_subcommand(
+    "report", "write a self-contained HTML report and a JSON summary of a "
+              "run directory");
+  kpsynth::app::report_options ro;
+  report->add_option("output_dir", ro.run_dir, "the run's output directory")
+    ->required()
+    ->check(CLI::ExistingDirectory);
+  report->add_option("--html", ro.html_out,
+                     "HTML file (default <output_dir>/report.html)");
+  report->add_option("--json", ro.json_out,
+                     "JSON summary (default <output_dir>/report.json)");
+  report->add_option("--seeds", ro.seeds, "seed problems JSONL")
+    ->check(CLI::ExistingFile);
+  report->add_option("--config", ro.config,
+                     "the run's configuration (seeds, accept_threshold)")
+    ->check(CLI::ExistingFile);
+  report->add_option("--prices", ro.prices, "price table TOML")
+    ->check(CLI::ExistingFile);
+  report->add_option("--gpu-hour-price", ro.gpu_hour_price,
+                     "dollars per GPU-hour");
+  report->add_option("--gpus", ro.gpus, "GPUs the run used");
+  report->add_option("--wall-hours", ro.wall_hours, "the run's wall time");
+  report->add_option("--token-price", ro.token_prices,
+                     "model=prompt:completion dollars per 1M tokens");
+  report->add_option("--embeddings", ro.embeddings,
+                     "precomputed embeddings JSONL {id, embedding}")
+    ->check(CLI::ExistingFile);
+  report->add_option("--threshold", ro.accept_threshold,
+                     "panel threshold (default: the config's, or 0.85)");
+  report->add_option("--diversity-sample", ro.diversity_sample,
+                     "accepted problems clustered (max 5000)")
+    ->capture_default_str();
+  report->add_option("--min-pts", ro.min_pts, "DBSCAN minPts (= k)")
+    ->capture_default_str();
+  report->add_option("--similarity-sample", ro.similarity_sample,
+                     "accepted items compared with the seeds (0: all)")
+    ->capture_default_str();
+  report->add_option("--sample-seed", ro.sample_seed, "seed of the samples")
+    ->capture_default_str();
+
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
   spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
@@ -88,6 +172,10 @@ int main(int argc, char** argv) {
     return kpsynth::app::run_command(config_file, quiet);
   if (*sim)
     return kpsynth::app::sim_command(so);
+  if (*calibrate)
+    return kpsynth::app::panel_calibrate_command(pc);
+  if (*report)
+    return kpsynth::app::report_command(ro);
   if (*equiv)
     return kpsynth::app::equiv_command(ans_a, ans_b, ordered, budget_ms);
   if (*decontam) {

@@ -341,6 +341,11 @@ std::optional<problem> validate(const kpsynth_config& c,
     return bad("decontam.minhash_threshold", "must be within (0, 1]");
   if (c.consensus.min_share < 0 || c.consensus.min_share > 1)
     return bad("consensus.min_share", "must be within 0..1");
+  auto& pl = c.planner;
+  if (pl.one_hop + pl.two_hop + pl.three_hop + pl.community == 0)
+    return bad("planner", "every combination kind has weight 0");
+  if (!(pl.core_fraction > 0 && pl.core_fraction <= 1))
+    return bad("planner.core_fraction", "must be within (0, 1]");
   if (c.verify.workers < 1)
     return bad("verify.workers", "must be at least 1");
   auto& ca = c.control.address;
@@ -406,6 +411,15 @@ result<kpsynth_config> parse(std::string_view text, std::string_view name,
       if (j.name.empty())
         j.name = j.model;
       c.panel.push_back(std::move(j));
+    });
+    root.table("planner", [&](table_reader& r) {
+      auto& x = c.planner;
+      r.read("one_hop", x.one_hop);
+      r.read("two_hop", x.two_hop);
+      r.read("three_hop", x.three_hop);
+      r.read("community", x.community);
+      r.read("core_fraction", x.core_fraction);
+      r.read("three_hop_per_core", x.three_hop_per_core);
     });
     root.table("decontam", [&](table_reader& r) {
       auto& d = c.decontam;

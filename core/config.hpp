@@ -92,6 +92,19 @@ struct simulator_config {
   bool metrics = true;
 };
 
+/// Which GSDP combinations the planner draws, as interleaving weights
+/// (0 leaves a kind out).
+struct planner_config {
+  uint32_t one_hop = 1;   ///< Both ends of an edge, repeated by weight.
+  uint32_t two_hop = 1;   ///< a-b-c with a, c not adjacent.
+  uint32_t three_hop = 1; ///< a-b-c-d paths through a core KP.
+  uint32_t community = 1; ///< Triangles.
+  /// Share of nodes (by degree) that count as core KPs for three-hop.
+  double core_fraction = 0.01;
+  /// Three-hop paths drawn per core KP.
+  uint32_t three_hop_per_core = 2000;
+};
+
 /// Decontamination against benchmarks and dedup of generated problems.
 struct decontam_config {
   bool enabled = true;
@@ -160,6 +173,7 @@ struct kpsynth_config {
   std::map<std::string, model_config> models;
   std::map<std::string, stage_config> stages; ///< extract, generate, solve.
   std::vector<judge_config> panel;
+  planner_config planner;
   decontam_config decontam;
   verify_config verify;
   consensus_config consensus;

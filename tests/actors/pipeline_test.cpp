@@ -157,13 +157,16 @@ TEST_CASE_METHOD(pipeline_fixture, "a run with 10% faults of every kind",
   // The faults really happened, of many kinds.
   auto stats = sim->stats();
   uint64_t faults = 0;
-  for (auto& [kind, n] : stats.faults)
+  std::string kinds;
+  for (auto& [kind, n] : stats.faults) {
     faults += n;
+    kinds += " " + kind + "=" + std::to_string(n);
+  }
+  INFO("faults injected:" << kinds << " over " << stats.requests
+                          << " requests; items failed: "
+                          << by_status["failed"]);
   CHECK(faults >= 10);
   CHECK(stats.faults.size() >= 5);
-  INFO("faults injected: " << faults << " over " << stats.requests
-                           << " requests; items failed: "
-                           << by_status["failed"]);
   CHECK(by_status["accepted"] + by_status["rejected"] > 0);
 }
 
