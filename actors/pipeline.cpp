@@ -29,6 +29,28 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::kpsynth>();
 }
 
+std::vector<caf::actor> all_actors(const pipeline& p) {
+  std::vector<caf::actor> result;
+  auto add = [&](const auto& h) {
+    if (h)
+      result.push_back(caf::actor_cast<caf::actor>(h));
+  };
+  for (auto& [name, pool] : p.pools)
+    add(pool);
+  for (auto& j : p.judges)
+    add(j.handle);
+  for (auto& w : p.sandbox_workers)
+    add(w);
+  for (auto h : {p.generator, p.decontam, p.solver, p.programmer, p.verifier})
+    add(h);
+  add(p.sink);
+  add(p.panel);
+  add(p.planner);
+  add(p.extractor);
+  add(p.source);
+  return result;
+}
+
 std::vector<panel_member>
 spawn_judges(caf::actor_system& sys, const context_ptr& ctx, pipeline& p,
              const std::vector<config::judge_config>& judges) {

@@ -50,6 +50,10 @@ std::vector<panel_member>
 spawn_judges(caf::actor_system& sys, const context_ptr& ctx, pipeline& p,
              const std::vector<config::judge_config>& judges);
 
+/// Every actor of the pipeline, for shutdown: the actor system only ends
+/// once each of them has exited.
+std::vector<caf::actor> all_actors(const pipeline& p);
+
 /// Registers kpsynth's message types with an actor system configuration.
 void add_message_types(caf::actor_system_config& cfg);
 

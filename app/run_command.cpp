@@ -212,22 +212,8 @@ int run_command(const std::string& config_file, bool quiet) {
                  "it stopped\n");
       exit_code = 130;
     }
-    for (auto& [name, pool] : p->pools)
-      self->send_exit(pool, caf::exit_reason::user_shutdown);
-    for (auto& j : p->judges)
-      self->send_exit(j.handle, caf::exit_reason::user_shutdown);
-    self->send_exit(p->panel, caf::exit_reason::user_shutdown);
-    self->send_exit(p->solver, caf::exit_reason::user_shutdown);
-    for (auto h : {p->decontam, p->programmer, p->verifier})
-      if (h)
-        self->send_exit(h, caf::exit_reason::user_shutdown);
-    for (auto& w : p->sandbox_workers)
-      self->send_exit(w, caf::exit_reason::user_shutdown);
-    self->send_exit(p->generator, caf::exit_reason::user_shutdown);
-    self->send_exit(p->planner, caf::exit_reason::user_shutdown);
-    self->send_exit(p->extractor, caf::exit_reason::user_shutdown);
-    self->send_exit(p->source, caf::exit_reason::user_shutdown);
-    self->send_exit(p->sink, caf::exit_reason::user_shutdown);
+    for (auto& a : all_actors(*p))
+      self->send_exit(a, caf::exit_reason::user_shutdown);
     if (ctl) {
       ctl->server->stop();
       self->send_exit(ctl_actor, caf::exit_reason::user_shutdown);
