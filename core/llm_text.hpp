@@ -2,7 +2,7 @@
 
 // Small text helpers for reading LLM output and prompts: line splitting,
 // markdown stripping, labelled values ("Verdict: True"). Shared by the
-// output parsers (core/llm_output.cpp) and the simulator, which reads the
+// output parsers (core/llm_output_*.cpp) and the simulator, which reads the
 // prompts it is sent, so both sides agree on what a line or a label is.
 
 #include <algorithm>
