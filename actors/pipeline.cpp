@@ -64,10 +64,59 @@ spawn_judges(caf::actor_system& sys, const context_ptr& ctx, pipeline& p,
 
 namespace {
 
+/// What the decontaminator is spawned with.
+struct decontam_parts {
+  std::shared_ptr<const quality::decontaminator> benchmarks;
+  std::shared_ptr<quality::dedup_index> dedup;
+  rephrase_setup rephrase; ///< Pools left null; set by the caller.
+};
+
+/// Prepares the rephrase layer: the benchmark texts, the near-miss index
+/// and the embedding cache key. Nothing when no LLM check is configured.
+result<rephrase_setup>
+make_rephrase(const config::kpsynth_config& cfg,
+              const std::vector<quality::benchmark_source>& sources,
+              const quality::decontam_config& qc) {
+  auto& dc = cfg.decontam;
+  rephrase_setup rs;
+  if (dc.llm_check_model.empty())
+    return rs;
+  auto corpus = quality::benchmark_corpus::load(sources);
+  if (!corpus)
+    return corpus.error();
+  rs.corpus =
+    std::make_shared<const quality::benchmark_corpus>(std::move(*corpus));
+  rs.check_deadline_ms = cfg.models.at(dc.llm_check_model).request_timeout_ms;
+  if (dc.llm_band > 0) {
+    auto near = qc;
+    near.use_ngrams = false;
+    near.minhash.threshold = dc.minhash_threshold - dc.llm_band;
+    auto index = quality::decontaminator::build(sources, near);
+    if (!index)
+      return index.error();
+    rs.near_misses =
+      std::make_shared<const quality::decontaminator>(std::move(*index));
+  }
+  if (!dc.embedding_model.empty()) {
+    auto& m = cfg.models.at(dc.embedding_model);
+    auto fingerprint = quality::benchmark_fingerprint(sources);
+    if (!fingerprint)
+      return fingerprint.error();
+    rs.cache = cfg.run.output_dir / "benchmark_embeddings.bin";
+    rs.cache_key = {dc.embedding_model + "/" + m.served_as, *fingerprint,
+                    rs.corpus->size()};
+    rs.embedding_threshold = static_cast<float>(dc.embedding_threshold);
+    rs.embed_deadline_ms = m.request_timeout_ms;
+  }
+  spdlog::info("rephrase check: {} benchmark problems, LLM {}, embeddings {}",
+               rs.corpus->size(), dc.llm_check_model,
+               dc.embedding_model.empty() ? "off" : dc.embedding_model);
+  return rs;
+}
+
 /// Builds the benchmark index and the dedup index (seeded with the seed
-/// problems and what earlier runs accepted).
-result<std::pair<std::shared_ptr<const quality::decontaminator>,
-                 std::shared_ptr<quality::dedup_index>>>
+/// problems and what earlier runs accepted), and the rephrase layer.
+result<decontam_parts>
 make_decontam(const config::kpsynth_config& cfg,
               const std::vector<std::pair<std::string, std::string>>& done) {
   auto& dc = cfg.decontam;
@@ -83,6 +132,9 @@ make_decontam(const config::kpsynth_config& cfg,
     return index.error();
   spdlog::info("decontamination against {} benchmark problems from {}",
                index->size(), dc.benchmarks.string());
+  auto rephrase = make_rephrase(cfg, *sources, qc);
+  if (!rephrase)
+    return rephrase.error();
   std::shared_ptr<quality::dedup_index> dedup;
   if (dc.dedup) {
     quality::minhash_params mp;
@@ -100,10 +152,9 @@ make_decontam(const config::kpsynth_config& cfg,
       d->insert_if_new(id, problem);
     dedup = std::make_shared<quality::dedup_index>(std::move(*d));
   }
-  return std::pair{
-    std::shared_ptr<const quality::decontaminator>{
-      std::make_shared<quality::decontaminator>(std::move(*index))},
-    std::move(dedup)};
+  return decontam_parts{
+    std::make_shared<quality::decontaminator>(std::move(*index)),
+    std::move(dedup), std::move(*rephrase)};
 }
 
 /// Starts the sandbox workers; none (with a warning) when no sandbox works
@@ -237,8 +288,13 @@ result<pipeline> spawn_pipeline(caf::actor_system& sys, context_ptr ctx,
     auto dc = make_decontam(cfg, done_problems);
     if (!dc)
       return dc.error();
-    p.decontam = sys.spawn(decontaminator, ctx, std::move(dc->first),
-                           std::move(dc->second), next);
+    auto& dcfg = cfg.decontam;
+    if (!dcfg.llm_check_model.empty())
+      dc->rephrase.check_pool = p.pools.at(dcfg.llm_check_model);
+    if (!dcfg.embedding_model.empty())
+      dc->rephrase.embed_pool = p.pools.at(dcfg.embedding_model);
+    p.decontam = sys.spawn(decontaminator, ctx, std::move(dc->benchmarks),
+                           std::move(dc->dedup), next, std::move(dc->rephrase));
     next = consumer_actor<item_record>{p.decontam};
   }
   p.generator

@@ -276,6 +276,29 @@ uint32_t line_of(const toml::table& root, std::string_view key) {
   return 0;
 }
 
+/// The rephrase layer of [decontam]: both models must exist, and the
+/// embedding neighbours need the LLM check to decide on them.
+template<class Bad>
+std::optional<problem> validate_rephrase(const kpsynth_config& c, Bad& bad) {
+  auto& d = c.decontam;
+  for (auto [key, model] :
+       {std::pair{"decontam.embedding_model", &d.embedding_model},
+        std::pair{"decontam.llm_check_model", &d.llm_check_model}})
+    if (!model->empty() && !c.models.count(*model))
+      return bad(key, fmt::format("unknown model '{}'", *model));
+  if (!d.embedding_model.empty() && d.llm_check_model.empty())
+    return bad("decontam.embedding_model",
+               "embedding neighbours need decontam.llm_check_model to "
+               "judge them");
+  // Written so that NaN fails too.
+  if (!(d.embedding_threshold > -1 && d.embedding_threshold <= 1))
+    return bad("decontam.embedding_threshold", "must be within (-1, 1]");
+  if (!(d.llm_band >= 0 && d.llm_band < d.minhash_threshold))
+    return bad("decontam.llm_band",
+               "must be within [0, decontam.minhash_threshold)");
+  return std::nullopt;
+}
+
 /// Cross-field checks that the per-key conversion cannot do. Errors point at
 /// the line of the offending key, as the per-key errors do.
 std::optional<problem> validate(const kpsynth_config& c,
@@ -339,6 +362,8 @@ std::optional<problem> validate(const kpsynth_config& c,
                "decontam.enabled = false");
   if (c.decontam.minhash_threshold <= 0 || c.decontam.minhash_threshold > 1)
     return bad("decontam.minhash_threshold", "must be within (0, 1]");
+  if (auto p = validate_rephrase(c, bad))
+    return p;
   if (c.consensus.min_share < 0 || c.consensus.min_share > 1)
     return bad("consensus.min_share", "must be within 0..1");
   auto& pl = c.planner;
@@ -429,6 +454,10 @@ result<kpsynth_config> parse(std::string_view text, std::string_view name,
       r.read("ngram_n", d.ngram_n);
       r.read("ngram_overlap", d.ngram_overlap);
       r.read("minhash_threshold", d.minhash_threshold);
+      r.read("embedding_model", d.embedding_model);
+      r.read("embedding_threshold", d.embedding_threshold);
+      r.read("llm_check_model", d.llm_check_model);
+      r.read("llm_band", d.llm_band);
     });
     root.table("verify", [&](table_reader& r) {
       auto& v = c.verify;

@@ -116,6 +116,18 @@ struct decontam_config {
   uint32_t ngram_n = 13;
   double ngram_overlap = 0.5;
   double minhash_threshold = 0.7;
+  /// Model pool that embeds benchmark and generated problems, so that
+  /// rephrased benchmark problems are found as nearest neighbours; empty
+  /// turns the embedding layer off. Needs `llm_check_model`.
+  std::string embedding_model;
+  /// Cosine similarity from which a benchmark neighbour goes to the check.
+  double embedding_threshold = 0.85;
+  /// Model pool that answers the same_problem prompt for each candidate;
+  /// empty turns the LLM check off.
+  std::string llm_check_model;
+  /// MinHash matches in [minhash_threshold - llm_band, minhash_threshold)
+  /// are near misses that also go to the LLM check.
+  double llm_band = 0.2;
 };
 
 /// Program-assisted verification: on when [stages.program] exists.

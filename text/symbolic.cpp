@@ -144,11 +144,30 @@ class converter {
       auto num = GiNaC::abs(e.numer());
       if (num > limits_.max_exponent || e.denom() > 1000)
         throw refused{};
-      if (GiNaC::is_a<GiNaC::numeric>(base))
-        spend_bits(bit_length(GiNaC::ex_to<GiNaC::numeric>(base))
-                   * num.to_double());
+      // GiNaC raises numbers eagerly, also inside products ((7z)^n makes
+      // 7^n) and powers ((\sqrt{2})^n makes 2^{n/2}).
+      spend_bits(numeric_weight(base) * num.to_double());
     }
     return GiNaC::pow(base, exponent);
+  }
+
+  /// Bits of the numbers that a power of `x` would compute eagerly.
+  static double numeric_weight(const GiNaC::ex& x) {
+    if (GiNaC::is_a<GiNaC::numeric>(x))
+      return bit_length(GiNaC::ex_to<GiNaC::numeric>(x));
+    if (GiNaC::is_a<GiNaC::power>(x) && GiNaC::is_a<GiNaC::numeric>(x.op(0))
+        && GiNaC::is_a<GiNaC::numeric>(x.op(1))) {
+      const auto& e = GiNaC::ex_to<GiNaC::numeric>(x.op(1));
+      return bit_length(GiNaC::ex_to<GiNaC::numeric>(x.op(0)))
+             * std::max(1.0, GiNaC::abs(e).to_double());
+    }
+    if (GiNaC::is_a<GiNaC::mul>(x)) {
+      double total = 0;
+      for (std::size_t i = 0; i < x.nops(); ++i)
+        total += numeric_weight(x.op(i));
+      return total;
+    }
+    return 0;
   }
 
   GiNaC::ex root(const GiNaC::ex& index, const GiNaC::ex& radicand) {

@@ -23,6 +23,19 @@ bool small_integer(const node& n, long& out) {
   return true;
 }
 
+/// Multinomial count C(k + t - 1, t - 1): the terms of a t-term sum raised
+/// to the k-th power. Each coefficient costs GiNaC a factorial of k, so high
+/// powers of sums count as too big whatever their term count; and lgamma of
+/// huge arguments cancels catastrophically, so huge sums are capped first.
+double power_terms(double t, double k) {
+  if (t <= 1)
+    return 1;
+  if (t > 1e6 || k > 200)
+    return 1e18;
+  double log_count = std::lgamma(k + t) - std::lgamma(k + 1) - std::lgamma(t);
+  return log_count > 40 ? 1e18 : std::exp(log_count);
+}
+
 /// Upper estimate of the number of terms after expand().
 double estimate_terms(const node& n) {
   switch (n.kind) {
@@ -47,10 +60,7 @@ double estimate_terms(const node& n) {
     double t = estimate_terms(n.kids.at(0));
     if (!small_integer(n.kids.at(1), e) || t <= 1)
       return std::max(t, estimate_terms(n.kids.at(1)));
-    // Multinomial count C(|e| + t - 1, t - 1), computed in logs.
-    double k = std::fabs(static_cast<double>(e));
-    double log_count = std::lgamma(k + t) - std::lgamma(k + 1) - std::lgamma(t);
-    return log_count > 40 ? 1e18 : std::exp(log_count);
+    return power_terms(t, std::fabs(static_cast<double>(e)));
   }
   default: {
     double inner = 1;
@@ -96,15 +106,6 @@ double estimate_degree(const node& n) {
     return d;
   }
   }
-}
-
-/// Multinomial count C(k + t - 1, t - 1): the terms of a t-term sum raised
-/// to the k-th power.
-double power_terms(double t, double k) {
-  if (t <= 1)
-    return 1;
-  double log_count = std::lgamma(k + t) - std::lgamma(k + 1) - std::lgamma(t);
-  return log_count > 40 ? 1e18 : std::exp(log_count);
 }
 
 /// Upper estimate of the numerator and denominator terms after normal():

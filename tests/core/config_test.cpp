@@ -152,8 +152,12 @@ TEST_CASE("the quickstart configuration loads") {
   CHECK(
     c->run.output_dir
     == (fs::path{KPSYNTH_SOURCE_DIR} / "out/quickstart").lexically_normal());
-  CHECK(c->simulator.overrides.at("itl_ms") == Approx(3.0));
-  CHECK(c->simulator.overrides.at("ttft_ms") == Approx(40.0));
+  // The quickstart runs the 7B-on-H100 profile unchanged.
+  CHECK(c->simulator.profile == "7b-h100");
+  CHECK(c->simulator.overrides.empty());
+  CHECK(c->stages.at("solve").samples == 4);
+  CHECK(c->stages.count("program") == 1);
+  CHECK(c->decontam.enabled);
   CHECK(c->simulator.judges.at("judge-a").first == Approx(0.92));
   CHECK(c->stages.at("generate").model == "math-7b");
 }
