@@ -4,12 +4,11 @@
 // loaded prompt pack. Passed as a shared pointer at spawn time; it never
 // travels in messages.
 
-#include "protocols/errors.hpp"
-#include "protocols/messages.hpp"
-
 #include "core/config.hpp"
 #include "core/prompt_pack.hpp"
 #include "core/result.hpp"
+#include "protocols/errors.hpp"
+#include "protocols/messages.hpp"
 
 #include <map>
 #include <memory>

@@ -20,8 +20,8 @@ bool authorized(std::string_view authorization, std::string_view token) {
   // timing says nothing about the token.
   unsigned char diff = given.size() == token.size() ? 0 : 1;
   for (std::size_t i = 0; i < token.size(); ++i)
-    diff |= static_cast<unsigned char>(
-      token[i] ^ (i < given.size() ? given[i] : 0));
+    diff |=
+      static_cast<unsigned char>(token[i] ^ (i < given.size() ? given[i] : 0));
   return diff == 0;
 }
 
@@ -57,8 +57,8 @@ std::string panel_json(const std::vector<config::judge_config>& judges) {
 }
 
 /// Parses a PUT /v1/panel body; errors name the field.
-result<std::vector<config::judge_config>>
-parse_panel(const control_state& st, std::string_view body) {
+result<std::vector<config::judge_config>> parse_panel(const control_state& st,
+                                                      std::string_view body) {
   core::json_parser parser;
   auto doc = parser.parse(body, "PUT /v1/panel");
   if (!doc)
@@ -179,8 +179,9 @@ void set_panel(self_ptr self, const control_request& req) {
     members.push_back(panel_member{j.name, h, j.weight});
   }
   auto accepted = *judges;
-  self->request(st.panel, std::chrono::seconds{10}, atom::panel_v,
-                std::move(members))
+  self
+    ->request(st.panel, std::chrono::seconds{10}, atom::panel_v,
+              std::move(members))
     .then(
       [self, req, accepted](uint32_t) {
         self->state.judges = accepted;
@@ -188,9 +189,7 @@ void set_panel(self_ptr self, const control_request& req) {
                      accepted.size());
         reply(req, 200, panel_json(accepted));
       },
-      [req](caf::error& err) {
-        reply_error(req, 503, caf::to_string(err));
-      });
+      [req](caf::error& err) { reply_error(req, 503, caf::to_string(err)); });
 }
 
 } // namespace

@@ -10,9 +10,8 @@
 //   PUT  /v1/panel    {"judges": [{"name", "model", "weight"}]}
 //   POST /v1/stop     flush and stop (resumable)
 
-#include "protocols/actors.hpp"
-
 #include "actors/context.hpp"
+#include "protocols/actors.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 

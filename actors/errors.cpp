@@ -7,15 +7,24 @@ namespace kpsynth {
 
 const char* to_string(ec x) {
   switch (x) {
-    case ec::none: return "none";
-    case ec::retryable: return "retryable";
-    case ec::overloaded: return "overloaded";
-    case ec::fatal: return "fatal";
-    case ec::bad_response: return "bad_response";
-    case ec::deadline: return "deadline";
-    case ec::unavailable: return "unavailable";
-    case ec::backlog_full: return "backlog_full";
-    case ec::bad_output: return "bad_output";
+  case ec::none:
+    return "none";
+  case ec::retryable:
+    return "retryable";
+  case ec::overloaded:
+    return "overloaded";
+  case ec::fatal:
+    return "fatal";
+  case ec::bad_response:
+    return "bad_response";
+  case ec::deadline:
+    return "deadline";
+  case ec::unavailable:
+    return "unavailable";
+  case ec::backlog_full:
+    return "backlog_full";
+  case ec::bad_output:
+    return "bad_output";
   }
   return "unknown";
 }

@@ -44,8 +44,8 @@ extractor(extractor_actor::stateful_pointer<extractor_state> self,
     j.erase(i);
     // The sink drops outcomes it already has, so re-reporting is safe and
     // covers a crash between the journal write and the outcome record.
-    seed_outcome outcome{s.id, true,
-                         static_cast<uint32_t>(result.points.size()), {}};
+    seed_outcome outcome{
+      s.id, true, static_cast<uint32_t>(result.points.size()), {}};
     self->send(self->state.ledger, atom::outcome_v, std::move(outcome));
     return result;
   };
@@ -72,8 +72,8 @@ extractor(extractor_actor::stateful_pointer<extractor_state> self,
       if (points) {
         result.points = std::move(*points);
       } else {
-        outcome.why = failure{"extract", "bad_output",
-                              points.error().to_string()};
+        outcome.why =
+          failure{"extract", "bad_output", points.error().to_string()};
       }
     } else {
       outcome.why = failure{"extract", to_string(err->code), err->message};

@@ -43,7 +43,7 @@ struct inbound_window {
 };
 
 /// Output side of a stage: finished items waiting for downstream credit.
-template <class T>
+template<class T>
 struct outbound_buffer {
   std::vector<T> ready;
   uint64_t credit = 0; ///< Items downstream asked for and did not get yet.
@@ -80,9 +80,9 @@ struct listener_account {
 /// endpoints' limits. Listeners with higher priority are served first,
 /// equal priorities round-robin from `rotate`.
 /// Returns the grants per listener index (same order as `accounts`).
-inline std::vector<uint32_t> plan_grants(std::vector<listener_account>& accounts,
-                                         uint64_t committed, uint64_t capacity,
-                                         uint64_t headroom, std::size_t rotate) {
+inline std::vector<uint32_t>
+plan_grants(std::vector<listener_account>& accounts, uint64_t committed,
+            uint64_t capacity, uint64_t headroom, std::size_t rotate) {
   std::vector<uint32_t> grants(accounts.size(), 0);
   uint64_t outstanding = 0;
   for (auto& a : accounts)

@@ -14,8 +14,8 @@ generator(item_stage_actor::stateful_pointer<generator_state> self,
   auto& st = self->state;
   st.ctx = std::move(ctx);
   auto& core = st.core;
-  core.settings
-    = stage_settings{"generate", st.ctx->cfg.stages.at("generate").queue, 1};
+  core.settings =
+    stage_settings{"generate", st.ctx->cfg.stages.at("generate").queue, 1};
   core.pool = std::move(pool);
   core.downstream = std::move(downstream);
   core.hooks.shortcut = pass_finished;

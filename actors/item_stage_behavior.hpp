@@ -7,7 +7,7 @@
 
 namespace kpsynth {
 
-template <class Self>
+template<class Self>
 item_stage_actor::behavior_type item_stage_behavior(Self* self) {
   return {
     [=](atom::attach, producer_actor& up) {

@@ -43,21 +43,21 @@ void pump(self_ptr self) {
     auto stage = "judge:" + st.cfg.name;
     auto call = [&] {
       switch (t.kind) {
-        case judge_state::prompt::problem:
-          return render_call(*st.ctx, "judge_problem",
-                             {{"problem", item.problem}}, stage, nullptr);
-        case judge_state::prompt::solution:
-          return render_call(*st.ctx, "judge_solution",
-                             {{"problem", item.problem},
-                              {"solution", item.solutions.empty()
-                                             ? std::string{}
-                                             : item.solutions.front().text}},
-                             stage, nullptr);
-        default:
-          return render_call(*st.ctx, "program_judge",
-                             {{"problem", item.problem},
-                              {"program", item.program}},
-                             stage, nullptr);
+      case judge_state::prompt::problem:
+        return render_call(*st.ctx, "judge_problem",
+                           {{"problem", item.problem}}, stage, nullptr);
+      case judge_state::prompt::solution:
+        return render_call(
+          *st.ctx, "judge_solution",
+          {{"problem", item.problem},
+           {"solution", item.solutions.empty() ? std::string{}
+                                               : item.solutions.front().text}},
+          stage, nullptr);
+      default:
+        return render_call(
+          *st.ctx, "program_judge",
+          {{"problem", item.problem}, {"program", item.program}}, stage,
+          nullptr);
       }
     }();
     if (!call) {

@@ -1,8 +1,7 @@
 #pragma once
 
-#include "protocols/actors.hpp"
-
 #include "actors/context.hpp"
+#include "protocols/actors.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>

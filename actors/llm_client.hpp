@@ -1,10 +1,9 @@
 #pragma once
 
-#include "protocols/actors.hpp"
-
 #include "control/circuit_breaker.hpp"
 #include "control/concurrency_controller.hpp"
 #include "core/config.hpp"
+#include "protocols/actors.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -63,8 +62,8 @@ struct llm_client_state {
   control::server_metrics last_metrics;
   uint32_t last_reported_limit = 0;
   bool last_reported_healthy = true;
-  std::chrono::steady_clock::time_point epoch
-    = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point epoch =
+    std::chrono::steady_clock::now();
 
   llm_client_state();
   ~llm_client_state();

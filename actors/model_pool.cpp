@@ -36,8 +36,8 @@ void grant(self_ptr self) {
   auto& st = self->state;
   auto [cap, committed] = capacity_and_load(st);
   auto headroom = std::max<uint64_t>(2, cap / 16);
-  auto grants
-    = flow::plan_grants(st.accounts, committed, cap, headroom, st.rotate++);
+  auto grants =
+    flow::plan_grants(st.accounts, committed, cap, headroom, st.rotate++);
   if (spdlog::should_log(spdlog::level::trace)) {
     uint64_t out = 0;
     for (auto& a : st.accounts)
@@ -103,9 +103,9 @@ void on_attempt_failed(self_ptr self, uint64_t id, const caf::error& err) {
     return;
   }
   // Exponential backoff with full jitter, at least the server's Retry-After.
-  auto cap = std::min<double>(st.cfg.backoff_cap_ms,
-                              st.cfg.backoff_base_ms
-                                * std::pow(2.0, c.attempts - 1));
+  auto cap =
+    std::min<double>(st.cfg.backoff_cap_ms,
+                     st.cfg.backoff_base_ms * std::pow(2.0, c.attempts - 1));
   std::uniform_real_distribution<double> jitter{0, cap};
   auto delay_ms = std::max(jitter(st.rng), info.retry_after_s * 1000);
   auto delay = std::chrono::milliseconds{static_cast<int64_t>(delay_ms)};
@@ -221,7 +221,7 @@ void book_credit_use(self_ptr self) {
   }
 }
 
-template <class Call, class Reply>
+template<class Call, class Reply>
 caf::result<Reply> enqueue(self_ptr self, Call call, uint32_t deadline_ms) {
   auto& st = self->state;
   // Before make_response_promise: in CAF 0.17 it takes the sender out of
@@ -250,9 +250,9 @@ caf::result<Reply> enqueue(self_ptr self, Call call, uint32_t deadline_ms) {
 model_pool_actor::behavior_type
 model_pool(model_pool_actor::stateful_pointer<model_pool_state> self,
            config::model_config cfg, net::io_runtime* io) {
-  auto factory = [io, cfg](model_pool_actor::stateful_pointer<model_pool_state>
-                             pool,
-                           uint32_t i) -> llm_client_actor {
+  auto factory =
+    [io, cfg](model_pool_actor::stateful_pointer<model_pool_state> pool,
+              uint32_t i) -> llm_client_actor {
     return pool->spawn(llm_client, cfg, i, model_pool_actor{pool}, io);
   };
   return model_pool_with(self, std::move(cfg), std::move(factory));
@@ -269,8 +269,8 @@ model_pool_with(model_pool_actor::stateful_pointer<model_pool_state> self,
     model_pool_state::endpoint ep;
     ep.client = client;
     ep.url = st.cfg.endpoints[i].url;
-    ep.limit = st.cfg.fixed_limit > 0 ? st.cfg.fixed_limit
-                                      : st.cfg.initial_limit;
+    ep.limit =
+      st.cfg.fixed_limit > 0 ? st.cfg.fixed_limit : st.cfg.initial_limit;
     st.endpoints.push_back(std::move(ep));
     self->link_to(client);
   }

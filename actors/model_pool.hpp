@@ -1,9 +1,8 @@
 #pragma once
 
-#include "protocols/actors.hpp"
-
 #include "actors/flow.hpp"
 #include "core/config.hpp"
+#include "protocols/actors.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>

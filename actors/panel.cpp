@@ -104,7 +104,7 @@ void judge_item(self_ptr self, item_record x) {
   // guards against a judge actor that died.
   auto timeout = std::chrono::milliseconds{
     static_cast<int64_t>(st.ctx->cfg.models.begin()->second.request_timeout_ms)
-      * 4};
+    * 4};
   for (auto& m : st.members) {
     auto name = m.name;
     auto weight = m.weight;

@@ -1,9 +1,8 @@
 #pragma once
 
-#include "protocols/actors.hpp"
-
 #include "actors/context.hpp"
 #include "actors/flow.hpp"
+#include "protocols/actors.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 
@@ -48,6 +47,7 @@ struct panel_state {
 
 panel_actor::behavior_type
 panel(panel_actor::stateful_pointer<panel_state> self, context_ptr ctx,
-      std::vector<panel_member> members, consumer_actor<item_record> downstream);
+      std::vector<panel_member> members,
+      consumer_actor<item_record> downstream);
 
 } // namespace kpsynth

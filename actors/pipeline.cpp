@@ -19,9 +19,10 @@
 #include <caf/actor_system_config.hpp>
 
 #include <fmt/format.h>
-#include <simdjson.h>
-#include <fstream>
 #include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <simdjson.h>
 
 namespace kpsynth {
 
@@ -221,8 +222,7 @@ result<pipeline> spawn_pipeline(caf::actor_system& sys, context_ptr ctx,
       if (x->status == item_status::accepted) {
         ++counters.accepted;
         done_problems.emplace_back(x->id, x->problem);
-      }
-      else if (x->status == item_status::rejected)
+      } else if (x->status == item_status::rejected)
         ++counters.rejected;
       else
         ++counters.failed;
@@ -268,21 +268,21 @@ result<pipeline> spawn_pipeline(caf::actor_system& sys, context_ptr ctx,
   // generator -> decontam -> solver -> programmer -> verifier -> panel.
   p.sink = sys.spawn(sink, ctx, items->ids, seeds->ids, counters);
   p.judges = spawn_judges(sys, ctx, p, cfg.panel);
-  p.panel = sys.spawn(panel, ctx, p.judges,
-                      consumer_actor<item_record>{p.sink});
+  p.panel =
+    sys.spawn(panel, ctx, p.judges, consumer_actor<item_record>{p.sink});
   auto next = consumer_actor<item_record>{p.panel};
   if (auto prog = cfg.stages.find("program"); prog != cfg.stages.end()) {
     p.sandbox_workers = make_sandbox_workers(sys, cfg.verify);
     if (!p.sandbox_workers.empty()) {
       p.verifier = sys.spawn(verifier, ctx, p.sandbox_workers, next);
       next = consumer_actor<item_record>{p.verifier};
-      p.programmer = sys.spawn(programmer, ctx,
-                               p.pools.at(prog->second.model), next);
+      p.programmer =
+        sys.spawn(programmer, ctx, p.pools.at(prog->second.model), next);
       next = consumer_actor<item_record>{p.programmer};
     }
   }
-  p.solver = sys.spawn(solver, ctx, p.pools.at(cfg.stages.at("solve").model),
-                       next);
+  p.solver =
+    sys.spawn(solver, ctx, p.pools.at(cfg.stages.at("solve").model), next);
   next = consumer_actor<item_record>{p.solver};
   if (cfg.decontam.enabled) {
     auto dc = make_decontam(cfg, done_problems);
@@ -297,15 +297,14 @@ result<pipeline> spawn_pipeline(caf::actor_system& sys, context_ptr ctx,
                            std::move(dc->dedup), next, std::move(dc->rephrase));
     next = consumer_actor<item_record>{p.decontam};
   }
-  p.generator
-    = sys.spawn(generator, ctx, p.pools.at(cfg.stages.at("generate").model),
-                next);
+  p.generator = sys.spawn(generator, ctx,
+                          p.pools.at(cfg.stages.at("generate").model), next);
   p.planner = sys.spawn(planner, ctx, consumer_actor<item_record>{p.generator},
                         std::move(items->ids));
-  p.extractor
-    = sys.spawn(extractor, ctx, p.pools.at(cfg.stages.at("extract").model),
-                consumer_actor<kp_list>{p.planner}, seed_ledger_actor{p.sink},
-                std::move(*journal));
+  p.extractor =
+    sys.spawn(extractor, ctx, p.pools.at(cfg.stages.at("extract").model),
+              consumer_actor<kp_list>{p.planner}, seed_ledger_actor{p.sink},
+              std::move(*journal));
   p.source = sys.spawn(seed_source, std::move(*reader),
                        consumer_actor<seed_problem>{p.extractor},
                        seed_ledger_actor{p.sink});

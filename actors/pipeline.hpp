@@ -3,9 +3,8 @@
 // Spawns and wires the whole pipeline from a configuration. Shared by the
 // `kpsynth run` command and the end-to-end tests.
 
-#include "protocols/actors.hpp"
-
 #include "actors/context.hpp"
+#include "protocols/actors.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -27,7 +26,7 @@ struct pipeline {
   std::vector<panel_member> judges;
   planner_actor planner;
   item_stage_actor generator;
-  item_stage_actor decontam;   ///< Invalid when decontam.enabled = false.
+  item_stage_actor decontam; ///< Invalid when decontam.enabled = false.
   item_stage_actor solver;
   item_stage_actor programmer; ///< Invalid without [stages.program].
   item_stage_actor verifier;   ///< Invalid without [stages.program].

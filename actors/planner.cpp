@@ -7,9 +7,9 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <spdlog/spdlog.h>
 
 namespace kpsynth {
 
@@ -19,12 +19,16 @@ using self_ptr = planner_actor::stateful_pointer<planner_state>;
 
 combination_kind convert(graph::combination_kind k) {
   switch (k) {
-    case graph::combination_kind::one_hop: return combination_kind::one_hop;
-    case graph::combination_kind::two_hop: return combination_kind::two_hop;
-    case graph::combination_kind::three_hop: return combination_kind::three_hop;
-    case graph::combination_kind::community: return combination_kind::community;
-    case graph::combination_kind::cooccurrence:
-      return combination_kind::cooccurrence;
+  case graph::combination_kind::one_hop:
+    return combination_kind::one_hop;
+  case graph::combination_kind::two_hop:
+    return combination_kind::two_hop;
+  case graph::combination_kind::three_hop:
+    return combination_kind::three_hop;
+  case graph::combination_kind::community:
+    return combination_kind::community;
+  case graph::combination_kind::cooccurrence:
+    return combination_kind::cooccurrence;
   }
   return combination_kind::one_hop;
 }
@@ -32,10 +36,9 @@ combination_kind convert(graph::combination_kind k) {
 /// Builds the graph and the sampler after the last knowledge-point list.
 void build(self_ptr self) {
   auto& st = self->state;
-  std::sort(st.lists.begin(), st.lists.end(),
-            [](const kp_list& a, const kp_list& b) {
-              return a.seed_id < b.seed_id;
-            });
+  std::sort(
+    st.lists.begin(), st.lists.end(),
+    [](const kp_list& a, const kp_list& b) { return a.seed_id < b.seed_id; });
   for (auto& x : st.lists) {
     auto seed = st.registry.add_seed(x.seed_id);
     for (auto& p : x.points)

@@ -1,12 +1,11 @@
 #pragma once
 
-#include "protocols/actors.hpp"
-
 #include "actors/context.hpp"
 #include "actors/flow.hpp"
 #include "graph/combination.hpp"
 #include "graph/kp_graph.hpp"
 #include "graph/kp_registry.hpp"
+#include "protocols/actors.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 
@@ -33,9 +32,9 @@ struct planner_state {
   std::unique_ptr<graph::sampler> sampler;
   /// Items written by earlier runs: enumerated again but not re-emitted.
   std::unordered_set<std::string> done_ids;
-  uint64_t credit = 0;   ///< Items downstream asked for.
-  uint64_t planned = 0;  ///< Combinations enumerated so far.
-  uint64_t skipped = 0;  ///< Of those, already done earlier.
+  uint64_t credit = 0;  ///< Items downstream asked for.
+  uint64_t planned = 0; ///< Combinations enumerated so far.
+  uint64_t skipped = 0; ///< Of those, already done earlier.
   bool exhausted = false;
   bool done_sent = false;
 

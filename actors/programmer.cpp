@@ -14,8 +14,8 @@ programmer(item_stage_actor::stateful_pointer<programmer_state> self,
   auto& st = self->state;
   st.ctx = std::move(ctx);
   auto& core = st.core;
-  core.settings
-    = stage_settings{"program", st.ctx->cfg.stages.at("program").queue, 2};
+  core.settings =
+    stage_settings{"program", st.ctx->cfg.stages.at("program").queue, 2};
   core.pool = std::move(pool);
   core.downstream = std::move(downstream);
   core.hooks.shortcut = pass_finished;

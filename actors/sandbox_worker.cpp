@@ -4,9 +4,9 @@
 
 namespace kpsynth {
 
-sandbox_worker_actor::behavior_type
-sandbox_worker(sandbox_worker_actor::stateful_pointer<sandbox_worker_state> self,
-               quality::sandbox box) {
+sandbox_worker_actor::behavior_type sandbox_worker(
+  sandbox_worker_actor::stateful_pointer<sandbox_worker_state> self,
+  quality::sandbox box) {
   self->state.box.emplace(std::move(box));
   return {
     // Runs a Python program and reports what it printed.

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "protocols/actors.hpp"
-
 #include "quality/sandbox.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -19,8 +18,8 @@ struct sandbox_worker_state {
   static inline const char* name = "sandbox_worker";
 };
 
-sandbox_worker_actor::behavior_type
-sandbox_worker(sandbox_worker_actor::stateful_pointer<sandbox_worker_state> self,
-               quality::sandbox box);
+sandbox_worker_actor::behavior_type sandbox_worker(
+  sandbox_worker_actor::stateful_pointer<sandbox_worker_state> self,
+  quality::sandbox box);
 
 } // namespace kpsynth

@@ -1,9 +1,8 @@
 #pragma once
 
-#include "protocols/actors.hpp"
-
 #include "actors/context.hpp"
 #include "core/seeds.hpp"
+#include "protocols/actors.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 

@@ -58,10 +58,11 @@ void pull_more(self_ptr self) {
 
 } // namespace
 
-sink_actor::behavior_type
-sink(sink_actor::stateful_pointer<sink_state> self, context_ptr ctx,
-     std::unordered_set<std::string> item_ids,
-     std::unordered_set<std::string> seed_ids, pipeline_status counters) {
+sink_actor::behavior_type sink(sink_actor::stateful_pointer<sink_state> self,
+                               context_ptr ctx,
+                               std::unordered_set<std::string> item_ids,
+                               std::unordered_set<std::string> seed_ids,
+                               pipeline_status counters) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.item_ids = std::move(item_ids);
@@ -88,11 +89,15 @@ sink(sink_actor::stateful_pointer<sink_state> self, context_ptr ctx,
         if (!s.item_ids.insert(x.id).second)
           continue; // Written before a crash; never twice.
         switch (x.status) {
-          case item_status::accepted: ++s.counters.accepted; break;
-          case item_status::rejected: ++s.counters.rejected; break;
-          default:
-            x.status = item_status::failed;
-            ++s.counters.failed;
+        case item_status::accepted:
+          ++s.counters.accepted;
+          break;
+        case item_status::rejected:
+          ++s.counters.rejected;
+          break;
+        default:
+          x.status = item_status::failed;
+          ++s.counters.failed;
         }
         for (auto& t : x.trace) {
           s.counters.prompt_tokens += t.usage.prompt_tokens;

@@ -1,9 +1,8 @@
 #pragma once
 
-#include "protocols/actors.hpp"
-
 #include "actors/context.hpp"
 #include "actors/flow.hpp"
+#include "protocols/actors.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 
@@ -33,9 +32,10 @@ struct sink_state {
 
 /// `item_ids` and `seed_ids` hold what earlier runs wrote; `counters` their
 /// tallies, so that the summary covers the whole job.
-sink_actor::behavior_type
-sink(sink_actor::stateful_pointer<sink_state> self, context_ptr ctx,
-     std::unordered_set<std::string> item_ids,
-     std::unordered_set<std::string> seed_ids, pipeline_status counters);
+sink_actor::behavior_type sink(sink_actor::stateful_pointer<sink_state> self,
+                               context_ptr ctx,
+                               std::unordered_set<std::string> item_ids,
+                               std::unordered_set<std::string> seed_ids,
+                               pipeline_status counters);
 
 } // namespace kpsynth

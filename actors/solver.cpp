@@ -18,8 +18,8 @@ void apply_consensus(item_record& x, const config::consensus_config& cfg,
   for (auto& s : x.solutions)
     answers.push_back(s.answer);
   text::equiv_options opts;
-  opts.budget = std::chrono::microseconds{
-    static_cast<int64_t>(cfg.budget_ms * 1000)};
+  opts.budget =
+    std::chrono::microseconds{static_cast<int64_t>(cfg.budget_ms * 1000)};
   auto groups = text::group_answers(answers, opts);
   auto* top = groups.majority();
   if (top == nullptr || top->members.empty()) {
@@ -46,8 +46,8 @@ solver(item_stage_actor::stateful_pointer<solver_state> self, context_ptr ctx,
   auto& st = self->state;
   st.ctx = std::move(ctx);
   auto& core = st.core;
-  core.settings
-    = stage_settings{"solve", st.ctx->cfg.stages.at("solve").queue, 2};
+  core.settings =
+    stage_settings{"solve", st.ctx->cfg.stages.at("solve").queue, 2};
   core.pool = std::move(pool);
   core.downstream = std::move(downstream);
   core.hooks.shortcut = pass_finished;

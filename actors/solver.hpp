@@ -1,9 +1,8 @@
 #pragma once
 
-#include "protocols/actors.hpp"
-
 #include "actors/context.hpp"
 #include "actors/stage.hpp"
+#include "protocols/actors.hpp"
 
 namespace kpsynth {
 

@@ -7,9 +7,8 @@
 // call and a reply into an output -- which is what makes a new domain a
 // matter of new stages and a prompt pack, not of editing this core.
 
-#include "protocols/actors.hpp"
-
 #include "actors/flow.hpp"
+#include "protocols/actors.hpp"
 #include "protocols/errors.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -24,13 +23,13 @@ namespace kpsynth {
 
 /// Settings shared by every stage.
 struct stage_settings {
-  std::string name;  ///< "extract", "generate", "solve".
+  std::string name; ///< "extract", "generate", "solve".
   uint32_t queue = 64;
   int32_t priority = 0; ///< Pool credit priority: later stages are higher.
 };
 
 /// What a concrete stage plugs into the machinery.
-template <class In, class Out>
+template<class In, class Out>
 struct stage_hooks {
   /// Output for an input that needs no LLM call (already done, or failed
   /// upstream and merely passing through); std::nullopt otherwise.
@@ -42,7 +41,7 @@ struct stage_hooks {
 };
 
 /// State of a stage. `Self` is the stage's typed actor pointer.
-template <class In, class Out>
+template<class In, class Out>
 struct stage_core {
   stage_settings settings;
   stage_hooks<In, Out> hooks;
@@ -57,7 +56,7 @@ struct stage_core {
   uint32_t last_wanted = UINT32_MAX;
   uint32_t last_held = UINT32_MAX;
 
-  template <class Self>
+  template<class Self>
   void start(Self* self) {
     in.bound = settings.queue;
     self->send(pool, atom::attach_v,
@@ -67,7 +66,7 @@ struct stage_core {
   }
 
   /// Moves finished items downstream as far as credit allows.
-  template <class Self>
+  template<class Self>
   void flush(Self* self) {
     auto batch = out.take();
     if (!batch.empty())
@@ -81,7 +80,7 @@ struct stage_core {
   }
 
   /// Starts calls, tells the pool what we want, pulls, and ends the stream.
-  template <class Self>
+  template<class Self>
   void pump(Self* self) {
     // Items that need no LLM call go straight through.
     for (auto i = queue.begin(); i != queue.end();) {
@@ -108,8 +107,8 @@ struct stage_core {
         .then(
           [this, self, shared](llm_reply& reply) {
             --inflight;
-            out.ready.push_back(hooks.finish(std::move(*shared), &reply,
-                                             nullptr));
+            out.ready.push_back(
+              hooks.finish(std::move(*shared), &reply, nullptr));
             flush(self);
             pump(self);
           },
@@ -125,8 +124,8 @@ struct stage_core {
     // Credit we cannot use goes back, so other stages of the pool get it.
     if (queue.empty())
       credits = 0;
-    auto wanted = static_cast<uint32_t>(
-      std::min<std::size_t>(queue.size(), out_room()));
+    auto wanted =
+      static_cast<uint32_t>(std::min<std::size_t>(queue.size(), out_room()));
     wanted = wanted > credits ? wanted - credits : 0;
     if (wanted != last_wanted || credits != last_held) {
       last_wanted = wanted;
@@ -139,8 +138,8 @@ struct stage_core {
       if (auto n = in.to_pull(held); n > 0)
         self->send(upstream, atom::pull_v, n);
     }
-    if (in.upstream_done && queue.empty() && inflight == 0
-        && out.ready.empty() && !out.done_sent) {
+    if (in.upstream_done && queue.empty() && inflight == 0 && out.ready.empty()
+        && !out.done_sent) {
       out.done_sent = true;
       self->send(downstream, atom::done_v);
     }
@@ -148,13 +147,13 @@ struct stage_core {
 
   // -- message handlers -------------------------------------------------------
 
-  template <class Self>
+  template<class Self>
   void on_attach(Self* self, producer_actor up) {
     upstream = std::move(up);
     pump(self);
   }
 
-  template <class Self>
+  template<class Self>
   void on_push(Self* self, std::vector<In>& xs) {
     in.received(xs.size());
     for (auto& x : xs)
@@ -162,20 +161,20 @@ struct stage_core {
     pump(self);
   }
 
-  template <class Self>
+  template<class Self>
   void on_done(Self* self) {
     in.upstream_done = true;
     pump(self);
   }
 
-  template <class Self>
+  template<class Self>
   void on_pull(Self* self, uint32_t n) {
     out.credit += n;
     flush(self);
     pump(self);
   }
 
-  template <class Self>
+  template<class Self>
   void on_credit(Self* self, uint32_t n) {
     credits += n;
     pump(self);

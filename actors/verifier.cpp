@@ -21,8 +21,8 @@ void judge_program_output(item_record& x, const program_run& run,
   }
   // The answer is the last non-empty line the program printed.
   std::string_view out = run.output;
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' '
-                          || out.back() == '\r'))
+  while (!out.empty()
+         && (out.back() == '\n' || out.back() == ' ' || out.back() == '\r'))
     out.remove_suffix(1);
   auto nl = out.rfind('\n');
   auto line = out.substr(nl == out.npos ? 0 : nl + 1);
@@ -32,8 +32,8 @@ void judge_program_output(item_record& x, const program_run& run,
     return;
   }
   text::equiv_options opts;
-  opts.budget
-    = std::chrono::microseconds{static_cast<int64_t>(budget_ms * 1000)};
+  opts.budget =
+    std::chrono::microseconds{static_cast<int64_t>(budget_ms * 1000)};
   auto r = text::equivalent(line, x.consensus_answer, opts);
   x.program_agrees = r.verdict == text::verdict_kind::equal;
   if (!x.program_agrees) {

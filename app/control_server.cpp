@@ -7,12 +7,12 @@
 #include <caf/send.hpp>
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace kpsynth::app {
@@ -84,8 +84,8 @@ start_control(net::io_runtime& io, const config::control_config& cfg,
   ep.url = fmt::format("http://{}:{}/v1", host, ep.server->port());
   // Written with 0600 from the start: the token is a credential.
   auto file = output_dir / "control.json";
-  auto fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                   0600);
+  auto fd =
+    ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0)
     return make_problem("io_error", "cannot write", file.string());
   ::fchmod(fd, 0600);

@@ -3,10 +3,9 @@
 // Serves the control API of a running job over HTTP (net::http_server) and
 // hands each request to the CONTROL actor.
 
-#include "protocols/actors.hpp"
-
 #include "core/config.hpp"
 #include "core/result.hpp"
+#include "protocols/actors.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -31,9 +30,9 @@ struct control_endpoint {
 /// Picks the token (from `cfg.token_env` or 32 random bytes), starts the
 /// listener and writes {url, token} to `<output_dir>/control.json`, mode
 /// 0600, so that local tools can find it.
-result<control_endpoint>
-start_control(net::io_runtime& io, const config::control_config& cfg,
-              const std::filesystem::path& output_dir);
+result<control_endpoint> start_control(net::io_runtime& io,
+                                       const config::control_config& cfg,
+                                       const std::filesystem::path& output_dir);
 
 /// Routes every request of `ep` to `actor`.
 void attach_control(control_endpoint& ep, control_actor actor);

@@ -1,15 +1,14 @@
 #include "app/tool_commands.hpp"
-
 #include "core/json.hpp"
 #include "quality/decontam.hpp"
 #include "quality/dedup.hpp"
 
 #include <fmt/format.h>
-#include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <fstream>
+#include <simdjson.h>
 
 namespace kpsynth::app {
 
@@ -97,13 +96,13 @@ int decontam_command(const decontam_options& opts) {
       if (clean.is_open())
         clean << line << '\n';
     } else if (flagged.is_open()) {
-      flagged << "{\"line\":" << n << ",\"reason\":"
-              << core::json_quote(reason) << ",\"record\":" << line << "}\n";
+      flagged << "{\"line\":" << n << ",\"reason\":" << core::json_quote(reason)
+              << ",\"record\":" << line << "}\n";
     }
   }
-  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now()
-                                            - start)
-                .count();
+  auto secs =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
   fmt::print("{} lines: {} kept, {} contaminated, {} near-duplicates, {} "
              "malformed ({:.1f} MB/s against {} benchmark problems)\n",
              n, kept, contaminated, duplicates, bad,

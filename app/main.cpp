@@ -32,15 +32,18 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   sim->add_option("--port", so.port, "listen port (0: any)")
     ->capture_default_str();
-  sim->add_option("--profile", so.profile,
-                  "capacity profile: 7b-h100, 70b-4xh100, 8b-l4, tiny-cpu, "
-                  "zero")
+  sim
+    ->add_option("--profile", so.profile,
+                 "capacity profile: 7b-h100, 70b-4xh100, 8b-l4, tiny-cpu, "
+                 "zero")
     ->capture_default_str();
-  sim->add_option("--faults", so.fault_rate,
-                  "total rate of injected faults, spread over every kind")
+  sim
+    ->add_option("--faults", so.fault_rate,
+                 "total rate of injected faults, spread over every kind")
     ->capture_default_str();
-  sim->add_option("--loading", so.loading_seconds,
-                  "answer 503 on /health for this many seconds")
+  sim
+    ->add_option("--loading", so.loading_seconds,
+                 "answer 503 on /health for this many seconds")
     ->capture_default_str();
   sim->add_flag("--refuse-n", so.refuse_n,
                 "refuse n > 1 with HTTP 500, like llama.cpp");
@@ -55,8 +58,7 @@ int main(int argc, char** argv) {
   double budget_ms = 100;
   equiv->add_option("a", ans_a, "first answer (LaTeX or plain)")->required();
   equiv->add_option("b", ans_b, "second answer")->required();
-  equiv->add_flag("--ordered", ordered,
-                  "lists of answers must match in order");
+  equiv->add_flag("--ordered", ordered, "lists of answers must match in order");
   equiv->add_option("--budget-ms", budget_ms, "time budget")
     ->capture_default_str();
 
@@ -66,17 +68,19 @@ int main(int argc, char** argv) {
   decontam->add_option("input", dopts.input, "JSONL file")
     ->required()
     ->check(CLI::ExistingFile);
-  decontam->add_option("--field", dopts.field,
-                       "field with the text; a+b joins fields")
+  decontam
+    ->add_option("--field", dopts.field,
+                 "field with the text; a+b joins fields")
     ->capture_default_str();
-  decontam->add_option("--benchmarks", dopts.benchmarks,
-                       "benchmark directory (bundled layout)")
+  decontam
+    ->add_option("--benchmarks", dopts.benchmarks,
+                 "benchmark directory (bundled layout)")
     ->capture_default_str();
   decontam->add_option("--clean", dopts.clean_out, "write kept lines here");
   decontam->add_option("--flagged", dopts.flagged_out,
                        "write flagged lines with reasons here");
-  decontam->add_option("--threshold", dopts.threshold,
-                       "MinHash Jaccard threshold")
+  decontam
+    ->add_option("--threshold", dopts.threshold, "MinHash Jaccard threshold")
     ->capture_default_str();
   bool no_dedup = false;
   decontam->add_flag("--no-dedup", no_dedup,
@@ -88,12 +92,14 @@ int main(int argc, char** argv) {
     "calibrate", "score every subset of candidate judges against reference "
                  "labels and recommend a panel (GSDP Table 4)");
   kpsynth::app::panel_calibrate_options pc;
-  calibrate->add_option("--labels", pc.labels,
-                        "labelled set JSONL {id, problem, solution, label}")
+  calibrate
+    ->add_option("--labels", pc.labels,
+                 "labelled set JSONL {id, problem, solution, label}")
     ->check(CLI::ExistingFile);
-  calibrate->add_option("--votes", pc.votes,
-                        "judge votes JSONL {id, judge, problem_score, "
-                        "solution_ok}")
+  calibrate
+    ->add_option("--votes", pc.votes,
+                 "judge votes JSONL {id, judge, problem_score, "
+                 "solution_ok}")
     ->check(CLI::ExistingFile);
   calibrate->add_option("--judge", pc.judges,
                         "simulated judge name=accuracy[:bias] (repeatable)");
@@ -101,24 +107,28 @@ int main(int argc, char** argv) {
                         "restrict candidate judges to these names");
   calibrate->add_option("--weight", pc.weights,
                         "judge weight name=weight (repeatable)");
-  calibrate->add_option("--threshold", pc.threshold,
-                        "minimum weighted problem score")
+  calibrate
+    ->add_option("--threshold", pc.threshold, "minimum weighted problem score")
     ->capture_default_str();
-  calibrate->add_option("--target-precision", pc.target_precision,
-                        "precision the recommended panel must reach")
+  calibrate
+    ->add_option("--target-precision", pc.target_precision,
+                 "precision the recommended panel must reach")
     ->capture_default_str();
-  calibrate->add_option("--from-run", pc.from_run,
-                        "label the items of this simulated run directory")
+  calibrate
+    ->add_option("--from-run", pc.from_run,
+                 "label the items of this simulated run directory")
     ->check(CLI::ExistingDirectory);
   calibrate->add_option("--write-labels", pc.write_labels,
                         "write the labelled set built by --from-run here");
   calibrate->add_option("--write-votes", pc.write_votes,
                         "write the scored votes here (JSONL)");
-  calibrate->add_option("--sim-seed", pc.sim_seed,
-                        "simulator seed (the run's [simulator] seed)")
+  calibrate
+    ->add_option("--sim-seed", pc.sim_seed,
+                 "simulator seed (the run's [simulator] seed)")
     ->capture_default_str();
-  calibrate->add_option("--prompts", pc.prompts,
-                        "prompt pack for the simulated judges")
+  calibrate
+    ->add_option("--prompts", pc.prompts,
+                 "prompt pack for the simulated judges")
     ->capture_default_str();
   calibrate->add_option("--json", pc.json_out, "JSON result file")
     ->capture_default_str();
@@ -138,8 +148,9 @@ int main(int argc, char** argv) {
                      "JSON summary (default <output_dir>/report.json)");
   report->add_option("--seeds", ro.seeds, "seed problems JSONL")
     ->check(CLI::ExistingFile);
-  report->add_option("--config", ro.config,
-                     "the run's configuration (seeds, accept_threshold)")
+  report
+    ->add_option("--config", ro.config,
+                 "the run's configuration (seeds, accept_threshold)")
     ->check(CLI::ExistingFile);
   report->add_option("--prices", ro.prices, "price table TOML")
     ->check(CLI::ExistingFile);
@@ -149,18 +160,21 @@ int main(int argc, char** argv) {
   report->add_option("--wall-hours", ro.wall_hours, "the run's wall time");
   report->add_option("--token-price", ro.token_prices,
                      "model=prompt:completion dollars per 1M tokens");
-  report->add_option("--embeddings", ro.embeddings,
-                     "precomputed embeddings JSONL {id, embedding}")
+  report
+    ->add_option("--embeddings", ro.embeddings,
+                 "precomputed embeddings JSONL {id, embedding}")
     ->check(CLI::ExistingFile);
   report->add_option("--threshold", ro.accept_threshold,
                      "panel threshold (default: the config's, or 0.85)");
-  report->add_option("--diversity-sample", ro.diversity_sample,
-                     "accepted problems clustered (max 5000)")
+  report
+    ->add_option("--diversity-sample", ro.diversity_sample,
+                 "accepted problems clustered (max 5000)")
     ->capture_default_str();
   report->add_option("--min-pts", ro.min_pts, "DBSCAN minPts (= k)")
     ->capture_default_str();
-  report->add_option("--similarity-sample", ro.similarity_sample,
-                     "accepted items compared with the seeds (0: all)")
+  report
+    ->add_option("--similarity-sample", ro.similarity_sample,
+                 "accepted items compared with the seeds (0: all)")
     ->capture_default_str();
   report->add_option("--sample-seed", ro.sample_seed, "seed of the samples")
     ->capture_default_str();

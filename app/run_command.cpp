@@ -1,7 +1,6 @@
-#include "app/commands.hpp"
-
 #include "actors/control.hpp"
 #include "actors/pipeline.hpp"
+#include "app/commands.hpp"
 #include "app/control_server.hpp"
 #include "net/http_server.hpp"
 #include "net/io_runtime.hpp"
@@ -55,16 +54,14 @@ std::string progress_line(const snapshot& s, double elapsed) {
   for (auto& e : s.endpoints)
     eps += fmt::format(" {}:{}/{}{}", e.model, e.inflight, e.limit,
                        e.healthy ? "" : "!");
-  return fmt::format("[{:6.1f}s] seeds {} ok {} failed {} bad | kps {} | "
-                     "items {} (accepted {} rejected {} failed {}) | "
-                     "{:.0f} tok/s | in flight/limit:{}",
-                     elapsed, st.seeds_extracted, st.seeds_failed,
-                     st.seeds_bad, st.knowledge_points, items, st.accepted,
-                     st.rejected, st.failed,
-                     elapsed > 0 ? static_cast<double>(st.completion_tokens)
-                                     / elapsed
-                                 : 0.0,
-                     eps);
+  return fmt::format(
+    "[{:6.1f}s] seeds {} ok {} failed {} bad | kps {} | "
+    "items {} (accepted {} rejected {} failed {}) | "
+    "{:.0f} tok/s | in flight/limit:{}",
+    elapsed, st.seeds_extracted, st.seeds_failed, st.seeds_bad,
+    st.knowledge_points, items, st.accepted, st.rejected, st.failed,
+    elapsed > 0 ? static_cast<double>(st.completion_tokens) / elapsed : 0.0,
+    eps);
 }
 
 } // namespace
@@ -165,9 +162,9 @@ int run_command(const std::string& config_file, bool quiet) {
       while (std::chrono::steady_clock::now() < next && !interrupted)
         std::this_thread::sleep_for(std::chrono::milliseconds{20});
       last = poll(self, *p);
-      auto elapsed = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+      auto elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
       if (!quiet)
         fmt::print("{}\n", progress_line(last, elapsed));
       if (last.status.done || interrupted)
@@ -175,9 +172,9 @@ int run_command(const std::string& config_file, bool quiet) {
     }
     self->request(p->sink, std::chrono::seconds{10}, atom::flush_v)
       .receive([](bool) {}, [](caf::error&) {});
-    auto elapsed = std::chrono::duration<double>(
-                     std::chrono::steady_clock::now() - start)
-                     .count();
+    auto elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+        .count();
     auto& st = last.status;
     auto items = st.accepted + st.rejected + st.failed;
     fmt::print("\n== kpsynth summary ==\n"
@@ -190,8 +187,7 @@ int run_command(const std::string& config_file, bool quiet) {
                "output:     {}/items.jsonl, seeds.jsonl, "
                "knowledge_points.jsonl\n",
                st.seeds_extracted, st.seeds_failed, st.seeds_bad,
-               st.knowledge_points, items, st.accepted, st.rejected,
-               st.failed,
+               st.knowledge_points, items, st.accepted, st.rejected, st.failed,
                items > 0 ? 100.0 * static_cast<double>(st.accepted)
                              / static_cast<double>(items)
                          : 0.0,

@@ -1,5 +1,4 @@
 #include "app/commands.hpp"
-
 #include "net/io_runtime.hpp"
 #include "sim/server.hpp"
 

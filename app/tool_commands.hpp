@@ -14,13 +14,13 @@ int equiv_command(const std::string& a, const std::string& b, bool ordered,
 
 /// `kpsynth decontam <input.jsonl>`.
 struct decontam_options {
-  std::string input;          ///< JSONL to screen.
+  std::string input;             ///< JSONL to screen.
   std::string field = "problem"; ///< Field(s) with the text, "a+b" joins.
   std::string benchmarks = "data/bench";
-  std::string clean_out;      ///< Lines that pass; empty: not written.
-  std::string flagged_out;    ///< Flagged lines with the reason.
-  bool dedup = true;          ///< Also drop near-duplicates within the file.
-  double threshold = 0.7;     ///< MinHash Jaccard threshold.
+  std::string clean_out;   ///< Lines that pass; empty: not written.
+  std::string flagged_out; ///< Flagged lines with the reason.
+  bool dedup = true;       ///< Also drop near-duplicates within the file.
+  double threshold = 0.7;  ///< MinHash Jaccard threshold.
 };
 int decontam_command(const decontam_options& opts);
 

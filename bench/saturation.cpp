@@ -29,14 +29,14 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <future>
 #include <mutex>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -132,8 +132,8 @@ std::pair<pid_t, uint16_t> fork_simulator(const std::string& profile) {
 }
 
 /// GETs the simulator's /metrics.
-std::map<std::string, double, std::less<>>
-scrape(kpsynth::net::io_runtime& io, uint16_t port) {
+std::map<std::string, double, std::less<>> scrape(kpsynth::net::io_runtime& io,
+                                                  uint16_t port) {
   auto u = kpsynth::net::url::parse(fmt::format("http://127.0.0.1:{}", port));
   kpsynth::net::http_client client{io, *u};
   kpsynth::net::http_request req;
@@ -203,9 +203,9 @@ row run_mode(const mode& m, const kpsynth::llm_call& call, double warmup_s,
     auto t0 = std::chrono::steady_clock::now();
     std::this_thread::sleep_for(std::chrono::duration<double>(measure_s));
     auto after = scrape(io, port);
-    auto elapsed
-      = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-          .count();
+    auto elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+        .count();
     auto cpu = cpu_seconds() - cpu0;
     std::vector<double> lat;
     uint64_t done;
@@ -252,8 +252,8 @@ void print(const std::vector<row>& rows) {
   for (auto& r : rows)
     fmt::print("{:<12} {:>8.1f} {:>10.1f} {:>10.0f} {:>10.0f} {:>8.0f} "
                "{:>10.1f} {:>7} {:>6}\n",
-               r.mode, r.busy_pct, r.rps, r.p50, r.p99, r.preemptions,
-               r.cpu_us, r.final_limit, r.errors);
+               r.mode, r.busy_pct, r.rps, r.p50, r.p99, r.preemptions, r.cpu_us,
+               r.final_limit, r.errors);
 }
 
 } // namespace
@@ -280,9 +280,11 @@ int main(int argc, char** argv) {
   }
   signal(SIGPIPE, SIG_IGN);
   if (std::getenv("KPSYNTH_DEBUG") != nullptr)
-    spdlog::set_level(std::getenv("KPSYNTH_DEBUG")[0] == 't' ? spdlog::level::trace : spdlog::level::debug);
-  auto pack = kpsynth::core::load_prompt_pack(KPSYNTH_SOURCE_DIR
-                                              "/prompts/math");
+    spdlog::set_level(std::getenv("KPSYNTH_DEBUG")[0] == 't'
+                        ? spdlog::level::trace
+                        : spdlog::level::debug);
+  auto pack =
+    kpsynth::core::load_prompt_pack(KPSYNTH_SOURCE_DIR "/prompts/math");
   if (!pack) {
     fmt::print(stderr, "{}\n", pack.error().to_string());
     return 1;
@@ -303,8 +305,8 @@ int main(int argc, char** argv) {
   size_t pos = 0;
   while (pos <= modes.size()) {
     auto next = modes.find(',', pos);
-    auto name = modes.substr(pos, next == std::string::npos ? next
-                                                            : next - pos);
+    auto name =
+      modes.substr(pos, next == std::string::npos ? next : next - pos);
     pos = next == std::string::npos ? modes.size() + 1 : next + 1;
     mode m{name == "adaptive" ? "adaptive" : "fixed-" + name,
            name == "adaptive" ? 0u : static_cast<uint32_t>(std::stoul(name)),
@@ -322,9 +324,8 @@ int main(int argc, char** argv) {
       run_mode(mode{"zero-adaptive", 0, "zero"}, call, 3, zero_s));
     zero_rows.push_back(
       run_mode(mode{"zero-fixed-256", 256, "zero"}, call, 3, zero_s));
-    zero_rows.push_back(run_mode(mode{"zero-fixed-256-plain", 256, "zero",
-                                      false},
-                                 call, 3, zero_s));
+    zero_rows.push_back(run_mode(
+      mode{"zero-fixed-256-plain", 256, "zero", false}, call, 3, zero_s));
     print(zero_rows);
   }
   return 0;

@@ -1,7 +1,6 @@
 #include "core/config.hpp"
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include <cmath>
 #include <fstream>
@@ -9,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <toml++/toml.h>
 
 namespace kpsynth::config {
 
@@ -18,7 +18,7 @@ namespace {
 /// Unknown keys are errors too: a typo must not silently fall back to a
 /// default in a job that runs for weeks.
 class table_reader {
-public:
+ public:
   table_reader(const toml::table& tbl, std::string path, std::string_view file,
                std::optional<problem>& err)
     : tbl_(tbl), path_(std::move(path)), file_(file), err_(err) {}
@@ -43,10 +43,10 @@ public:
     if (err_)
       return;
     err_ = problem{std::move(code), std::move(msg),
-                       fmt::format("{}:{}", file_, node.source().begin.line)};
+                   fmt::format("{}:{}", file_, node.source().begin.line)};
   }
 
-  template <class T>
+  template<class T>
   void read(std::string_view key, T& out) {
     known_.insert(std::string{key});
     auto* node = tbl_.get(key);
@@ -56,7 +56,7 @@ public:
   }
 
   /// Calls `fn(reader)` for a sub-table, if present.
-  template <class F>
+  template<class F>
   void table(std::string_view key, F fn) {
     known_.insert(std::string{key});
     auto* node = tbl_.get(key);
@@ -72,7 +72,7 @@ public:
   }
 
   /// Iterates the entries of a sub-table of tables ([models.X]).
-  template <class F>
+  template<class F>
   void each_table(std::string_view key, F fn) {
     table(key, [&](table_reader& r) {
       for (auto& [name, node] : r.tbl_) {
@@ -90,7 +90,7 @@ public:
   }
 
   /// Iterates an array of tables ([[panel]]).
-  template <class F>
+  template<class F>
   void each_array_table(std::string_view key, F fn) {
     known_.insert(std::string{key});
     auto* node = tbl_.get(key);
@@ -98,8 +98,8 @@ public:
       return;
     auto* arr = node->as_array();
     if (arr == nullptr) {
-      fail(*node, fmt::format("'{}' must be an array of tables",
-                              qualified(key)),
+      fail(*node,
+           fmt::format("'{}' must be an array of tables", qualified(key)),
            "bad_type");
       return;
     }
@@ -132,7 +132,7 @@ public:
   const toml::table& raw() const { return tbl_; }
   void mark_known(std::string_view key) { known_.insert(std::string{key}); }
 
-private:
+ private:
   void convert(const toml::node& node, std::string_view key, std::string& out) {
     if (auto v = node.value<std::string>())
       out = *v;
@@ -164,8 +164,8 @@ private:
            "bad_type");
   }
 
-  template <class T>
-    requires std::is_integral_v<T>
+  template<class T>
+  requires std::is_integral_v<T>
   void convert(const toml::node& node, std::string_view key, T& out) {
     auto v = node.value<int64_t>();
     if (!node.is_integer() || !v) {
@@ -487,16 +487,17 @@ result<kpsynth_config> parse(std::string_view text, std::string_view name,
         else if (auto s = node.value<std::string>())
           c.caf_string[std::string{key.str()}] = *s;
         else
-          r.fail(node, fmt::format("'caf.{}' must be an integer or string",
-                                   key.str()),
-                 "bad_type");
+          r.fail(
+            node,
+            fmt::format("'caf.{}' must be an integer or string", key.str()),
+            "bad_type");
       }
     });
   }
   if (err)
     return *err;
   for (auto* p : {&c.run.seeds, &c.run.output_dir, &c.run.prompts,
-                 &c.decontam.benchmarks})
+                  &c.decontam.benchmarks})
     if (!p->empty() && p->is_relative())
       *p = (base / *p).lexically_normal();
   if (auto p = validate(c, parsed, name))

@@ -27,8 +27,8 @@ struct endpoint_config {
 
 /// A model served by a pool of endpoints.
 struct model_config {
-  std::string name;       ///< Pool name used in [stages] and [[panel]].
-  std::string served_as;  ///< Model name sent in requests.
+  std::string name;      ///< Pool name used in [stages] and [[panel]].
+  std::string served_as; ///< Model name sent in requests.
   std::vector<endpoint_config> endpoints;
   /// Use SSE streaming so long answers never hit the idle-read timeout.
   bool stream = true;
@@ -55,8 +55,8 @@ struct model_config {
 
 /// Settings of one LLM stage.
 struct stage_config {
-  std::string model;      ///< Pool name.
-  uint32_t queue = 256;   ///< Input bound (items held before processing).
+  std::string model;       ///< Pool name.
+  uint32_t queue = 256;    ///< Input bound (items held before processing).
   double temperature = -1; ///< < 0: the prompt pack's default.
   uint32_t max_tokens = 0; ///< 0: the prompt pack's default.
   uint32_t samples = 1;    ///< Solutions per problem (solve stage).

@@ -34,9 +34,9 @@ struct problem {
 /// A value or the problem that prevented it. C++20 has no std::expected, and
 /// CAF-free code must not use caf::expected, so this is the one result type
 /// of the CAF-free libraries.
-template <class T>
+template<class T>
 class result {
-public:
+ public:
   result(T value) : state_(std::move(value)) {}
   result(problem p) : state_(std::move(p)) {}
 
@@ -53,7 +53,7 @@ public:
 
   const problem& error() const { return std::get<1>(state_); }
 
-private:
+ private:
   std::variant<T, problem> state_;
 };
 

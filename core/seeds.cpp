@@ -1,6 +1,7 @@
 #include "core/seeds.hpp"
 
 #include <fmt/format.h>
+
 #include <simdjson.h>
 
 namespace kpsynth {
@@ -25,7 +26,9 @@ result<seed_reader> seed_reader::open(const std::filesystem::path& file) {
   return r;
 }
 
-uint64_t seed_reader::line() const { return impl_->line; }
+uint64_t seed_reader::line() const {
+  return impl_->line;
+}
 
 std::optional<result<seed_problem>> seed_reader::next() {
   std::string text;
@@ -74,19 +77,19 @@ result<seed_problem> parse_seed_line(std::string_view line,
   simdjson::padded_string padded{line};
   simdjson::dom::element doc;
   if (auto err = parser.parse(padded).get(doc); err != simdjson::SUCCESS)
-    return make_problem("bad_seed",
-                        fmt::format("not valid JSON ({})",
-                                    simdjson::error_message(err)),
-                        std::string{where});
+    return make_problem(
+      "bad_seed",
+      fmt::format("not valid JSON ({})", simdjson::error_message(err)),
+      std::string{where});
   simdjson::dom::object obj;
   if (doc.get(obj) != simdjson::SUCCESS)
     return make_problem("bad_seed", "line is not a JSON object",
                         std::string{where});
   seed_problem s;
   s.origin = std::string{where};
-  for (auto [key, out] : {std::pair{"id", &s.id},
-                          std::pair{"problem", &s.problem},
-                          std::pair{"solution", &s.solution}})
+  for (auto [key, out] :
+       {std::pair{"id", &s.id}, std::pair{"problem", &s.problem},
+        std::pair{"solution", &s.solution}})
     if (auto p = get_string(obj, key, *out, where))
       return *p;
   if (s.problem.empty())

@@ -18,7 +18,7 @@ namespace kpsynth {
 
 /// Reads seeds one at a time so memory stays flat whatever the file size.
 class seed_reader {
-public:
+ public:
   /// Opens `file`; fails if it cannot be read.
   static result<seed_reader> open(const std::filesystem::path& file);
 
@@ -33,7 +33,7 @@ public:
   /// 1-based number of the last line read.
   uint64_t line() const;
 
-private:
+ private:
   seed_reader();
   struct impl;
   std::unique_ptr<impl> impl_;

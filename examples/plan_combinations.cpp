@@ -18,7 +18,7 @@ int main() {
   for (auto& [name, kps] : seeds) {
     auto s = reg.add_seed(name);
     for (auto& kp : kps)
-      (void) reg.add_mention(s, kp);
+      (void)reg.add_mention(s, kp);
   }
   std::vector<std::vector<kp_id>> seed_kps;
   for (seed_index s = 0; s < reg.seed_count(); ++s) {

@@ -94,7 +94,7 @@ struct http_client_options {
 /// Client for one endpoint. Thread-safe: `async_request` may be called from
 /// any thread; callbacks run on the io thread and must not block.
 class http_client {
-public:
+ public:
   http_client(io_runtime& rt, url endpoint, http_client_options opts = {});
   /// Shuts down: requests still in flight complete with `cancelled` on the
   /// io thread after the destructor has returned.
@@ -120,7 +120,7 @@ public:
   /// Connections currently open (busy + idle); for metrics and tests.
   std::size_t open_connections() const;
 
-private:
+ private:
   struct impl;
   std::shared_ptr<impl> impl_;
 };

@@ -35,20 +35,18 @@ struct server_request {
 /// the connection's io thread) and every call after the first final action
 /// (respond, end_stream, reset, send_raw) is ignored.
 class response_writer {
-public:
+ public:
   virtual ~response_writer() = default;
 
   /// Sends a complete response.
   virtual void
   respond(int status, std::string content_type, std::string body,
-          std::vector<std::pair<std::string, std::string>> headers = {})
-    = 0;
+          std::vector<std::pair<std::string, std::string>> headers = {}) = 0;
 
   /// Starts a chunked response (for `text/event-stream`).
   virtual void begin_stream(
     int status, std::string content_type,
-    std::vector<std::pair<std::string, std::string>> headers = {})
-    = 0;
+    std::vector<std::pair<std::string, std::string>> headers = {}) = 0;
 
   /// Sends one chunk of a stream started with begin_stream.
   virtual void write_chunk(std::string data) = 0;
@@ -68,8 +66,8 @@ public:
 };
 
 /// Invoked on an io thread for every request.
-using request_handler
-  = std::function<void(server_request, std::shared_ptr<response_writer>)>;
+using request_handler =
+  std::function<void(server_request, std::shared_ptr<response_writer>)>;
 
 /// Listens on `address:port` (port 0 picks a free one). Starts accepting in
 /// the constructor; `stop` or the destructor closes every connection.
@@ -77,7 +75,7 @@ using request_handler
 /// the connection); a handler that drops its writer without a final action
 /// gets a 500 sent for it (or, mid-stream, the connection closed).
 class http_server {
-public:
+ public:
   /// Throws std::runtime_error naming `address:port` if the address is not
   /// an IP literal or cannot be bound: a daemon cannot run without it.
   http_server(io_runtime& rt, std::string address, uint16_t port,
@@ -98,7 +96,7 @@ public:
   /// Connections currently open; for tests.
   std::size_t open_connections() const;
 
-private:
+ private:
   struct impl;
   std::shared_ptr<impl> impl_;
 };

@@ -15,7 +15,7 @@ namespace kpsynth::net {
 /// the client and the server happens on these threads; actors hand work over
 /// with `post` and receive results as messages (CAF note, section 1.8).
 class io_runtime {
-public:
+ public:
   /// Starts `threads` threads running the context.
   explicit io_runtime(std::size_t threads = 1);
 
@@ -43,7 +43,7 @@ public:
   /// The underlying context, for code inside net/ and sim/ that owns sockets.
   boost::asio::io_context& context();
 
-private:
+ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -63,7 +63,7 @@ using producer_actor = caf::typed_actor<
   caf::reacts_to<atom::pull, uint32_t>>;
 
 /// The CONSUMER interface for items of type T.
-template <class T>
+template<class T>
 using consumer_actor = caf::typed_actor<
   // Introduces the upstream producer; the consumer answers with `pull`.
   caf::reacts_to<atom::attach, producer_actor>,
@@ -151,7 +151,7 @@ struct panel_member {
   double weight = 1;
 };
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, panel_member& x) {
   return f(caf::meta::type_name("kpsynth.panel_member"), x.name, x.handle,
            x.weight);
@@ -160,11 +160,12 @@ typename Inspector::result_type inspect(Inspector& f, panel_member& x) {
 /// The PANEL actor interface (vote aggregator): fans items out to the
 /// judges, combines their verdicts (weighted problem score against the
 /// threshold, single-vote veto on the solution) and forwards the result.
-using panel_actor = consumer_actor<item_record>::extend_with<
-  producer_actor>::extend_with<caf::typed_actor<
-  // Replaces the judge panel while the pipeline runs; items already being
-  // judged finish with the panel they started with. Returns the new size.
-  caf::replies_to<atom::panel, std::vector<panel_member>>::with<uint32_t>>>;
+using panel_actor =
+  consumer_actor<item_record>::extend_with<producer_actor>::extend_with<
+    caf::typed_actor<
+      // Replaces the judge panel while the pipeline runs; items already being
+      // judged finish with the panel they started with. Returns the new size.
+      caf::replies_to<atom::panel, std::vector<panel_member>>::with<uint32_t>>>;
 
 /// The SINK actor interface: appends finished items and seed outcomes to
 /// JSONL files and keeps the run's counters.
@@ -183,7 +184,7 @@ using control_actor = caf::typed_actor<
   caf::reacts_to<atom::status, control_request>>;
 
 /// The narrow view of the sink that stages use to report seed outcomes.
-using seed_ledger_actor
-  = caf::typed_actor<caf::reacts_to<atom::outcome, seed_outcome>>;
+using seed_ledger_actor =
+  caf::typed_actor<caf::reacts_to<atom::outcome, seed_outcome>>;
 
 } // namespace kpsynth

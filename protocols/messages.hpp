@@ -34,19 +34,20 @@ struct step_trace {
 /// Why something could not be produced. Failures are records, not log lines:
 /// every seed and every item ends accepted, rejected or failed with a reason.
 struct failure {
-  std::string stage; ///< Stage that gave up.
-  std::string code;  ///< Machine-readable: "timeout", "bad_output", ...
+  std::string stage;  ///< Stage that gave up.
+  std::string code;   ///< Machine-readable: "timeout", "bad_output", ...
   std::string reason; ///< Human-readable, names the place.
 };
 
-// -- seeds and knowledge points -------------------------------------------------
+// -- seeds and knowledge points
+// -------------------------------------------------
 
 /// A seed problem as read from the input JSONL.
 struct seed_problem {
-  std::string id;       ///< `id` field or "<file>:<line>".
+  std::string id; ///< `id` field or "<file>:<line>".
   std::string problem;
   std::string solution;
-  std::string origin;   ///< "<file>:<line>" for error messages.
+  std::string origin; ///< "<file>:<line>" for error messages.
 };
 
 /// The knowledge points extracted from one seed.
@@ -84,7 +85,7 @@ struct combination {
   combination_kind kind = combination_kind::one_hop;
   std::vector<std::string> points;
   std::vector<std::string> seed_ids; ///< Seeds the points came from.
-  uint64_t ordinal = 0; ///< Position in the planner's enumeration.
+  uint64_t ordinal = 0;              ///< Position in the planner's enumeration.
 };
 
 /// Difficulty as rated by the difficulty stage; routes the solver.
@@ -104,13 +105,13 @@ struct solution {
 struct verdict {
   std::string judge; ///< Judge name (one judge actor per model).
   std::string model;
-  double weight = 1;          ///< Weight in the panel's problem score.
-  double problem_score = 0;   ///< 0..1, from the problem-judging prompt.
-  bool solution_ok = false;   ///< From the solution-judging prompt.
-  bool program_ok = true;     ///< Program matches the problem (if asked).
-  bool program_judged = false; ///< The program check was asked.
-  bool abstained = false;     ///< Timed out or unparseable: no vote.
-  std::string note;           ///< Why it abstained, if it did.
+  double weight = 1;             ///< Weight in the panel's problem score.
+  double problem_score = 0;      ///< 0..1, from the problem-judging prompt.
+  bool solution_ok = false;      ///< From the solution-judging prompt.
+  bool program_ok = true;        ///< Program matches the problem (if asked).
+  bool program_judged = false;   ///< The program check was asked.
+  bool abstained = false;        ///< Timed out or unparseable: no vote.
+  std::string note;              ///< Why it abstained, if it did.
   std::vector<step_trace> trace; ///< The judge's LLM calls.
 };
 
@@ -145,7 +146,8 @@ struct item_record {
   std::vector<step_trace> trace;
 };
 
-// -- LLM calls ------------------------------------------------------------------
+// -- LLM calls
+// ------------------------------------------------------------------
 
 /// A chat message inside an LLM call.
 struct chat_turn {
@@ -198,10 +200,10 @@ struct embed_reply {
 struct endpoint_status {
   std::string model;
   std::string url;
-  uint32_t limit = 0;    ///< Adaptive concurrency limit now.
+  uint32_t limit = 0; ///< Adaptive concurrency limit now.
   uint32_t inflight = 0;
   uint32_t backlog = 0;
-  bool healthy = true;   ///< Circuit breaker closed.
+  bool healthy = true; ///< Circuit breaker closed.
   uint64_t completed = 0;
   uint64_t failed = 0;
   double server_running = -1; ///< From /metrics, -1 if unknown.

@@ -3,39 +3,52 @@
 #include "core/json.hpp"
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include <fstream>
+#include <simdjson.h>
 
 namespace kpsynth {
 
 const char* to_string(combination_kind x) {
   switch (x) {
-    case combination_kind::one_hop: return "one_hop";
-    case combination_kind::two_hop: return "two_hop";
-    case combination_kind::three_hop: return "three_hop";
-    case combination_kind::community: return "community";
-    case combination_kind::cooccurrence: return "cooccurrence";
+  case combination_kind::one_hop:
+    return "one_hop";
+  case combination_kind::two_hop:
+    return "two_hop";
+  case combination_kind::three_hop:
+    return "three_hop";
+  case combination_kind::community:
+    return "community";
+  case combination_kind::cooccurrence:
+    return "cooccurrence";
   }
   return "unknown";
 }
 
 const char* to_string(difficulty x) {
   switch (x) {
-    case difficulty::unknown: return "unknown";
-    case difficulty::easy: return "easy";
-    case difficulty::medium: return "medium";
-    case difficulty::hard: return "hard";
+  case difficulty::unknown:
+    return "unknown";
+  case difficulty::easy:
+    return "easy";
+  case difficulty::medium:
+    return "medium";
+  case difficulty::hard:
+    return "hard";
   }
   return "unknown";
 }
 
 const char* to_string(item_status x) {
   switch (x) {
-    case item_status::in_flight: return "in_flight";
-    case item_status::accepted: return "accepted";
-    case item_status::rejected: return "rejected";
-    case item_status::failed: return "failed";
+  case item_status::in_flight:
+    return "in_flight";
+  case item_status::accepted:
+    return "accepted";
+  case item_status::rejected:
+    return "rejected";
+  case item_status::failed:
+    return "failed";
   }
   return "unknown";
 }
@@ -224,8 +237,8 @@ result<item_record> parse_item_line(std::string_view line,
     return make_problem("bad_record", "not a JSON object", std::string{where});
   item_record x;
   std::string_view s;
-  auto need = [&](std::string_view key, std::string& out)
-    -> std::optional<problem> {
+  auto need = [&](std::string_view key,
+                  std::string& out) -> std::optional<problem> {
     if (obj[key].get(s) != simdjson::SUCCESS)
       return problem{"bad_record", fmt::format("missing string '{}'", key),
                      std::string{where}};
@@ -233,9 +246,9 @@ result<item_record> parse_item_line(std::string_view line,
     return std::nullopt;
   };
   std::string status;
-  for (auto [key, out] : {std::pair{"id", &x.id},
-                          std::pair{"problem", &x.problem},
-                          std::pair{"status", &status}})
+  for (auto [key, out] :
+       {std::pair{"id", &x.id}, std::pair{"problem", &x.problem},
+        std::pair{"status", &status}})
     if (auto p = need(key, *out))
       return *p;
   if (status == "accepted")

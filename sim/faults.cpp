@@ -6,10 +6,9 @@ namespace kpsynth::sim {
 
 namespace {
 
-constexpr fault all_faults[] = {fault::http_500, fault::http_503,
-                                fault::http_429, fault::stall,
-                                fault::reset,    fault::truncate,
-                                fault::malformed_json};
+constexpr fault all_faults[] = {
+  fault::http_500, fault::http_503, fault::http_429,      fault::stall,
+  fault::reset,    fault::truncate, fault::malformed_json};
 
 /// splitmix64: a tiny, well-mixed, seedable hash.
 uint64_t mix(uint64_t x) {
@@ -23,14 +22,22 @@ uint64_t mix(uint64_t x) {
 
 std::string_view to_string(fault f) {
   switch (f) {
-    case fault::none: return "none";
-    case fault::http_500: return "http_500";
-    case fault::http_503: return "http_503";
-    case fault::http_429: return "http_429";
-    case fault::stall: return "stall";
-    case fault::reset: return "reset";
-    case fault::truncate: return "truncate";
-    case fault::malformed_json: return "malformed_json";
+  case fault::none:
+    return "none";
+  case fault::http_500:
+    return "http_500";
+  case fault::http_503:
+    return "http_503";
+  case fault::http_429:
+    return "http_429";
+  case fault::stall:
+    return "stall";
+  case fault::reset:
+    return "reset";
+  case fault::truncate:
+    return "truncate";
+  case fault::malformed_json:
+    return "malformed_json";
   }
   return "unknown";
 }

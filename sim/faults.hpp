@@ -33,22 +33,22 @@ struct fault_rates {
 
   /// Parses {"http_500": 0.02, ...}; the special key "all" spreads a total
   /// rate evenly over every fault kind. Errors name `where` and the key.
-  static result<fault_rates>
-  parse(const std::map<std::string, double>& xs, std::string_view where);
+  static result<fault_rates> parse(const std::map<std::string, double>& xs,
+                                   std::string_view where);
 
   double total() const;
 };
 
 /// Picks faults deterministically from a seed and a request sequence number.
 class fault_injector {
-public:
+ public:
   fault_injector(fault_rates rates, uint64_t seed)
     : rates_(std::move(rates)), seed_(seed) {}
 
   /// The fault for the `seq`-th request.
   fault pick(uint64_t seq) const;
 
-private:
+ private:
   fault_rates rates_;
   uint64_t seed_;
 };

@@ -7,12 +7,11 @@
 // with deterministic, role-aware text (sim/responder) and injects seeded
 // faults (sim/faults). Tests, benchmarks and the quickstart run against it.
 
+#include "core/result.hpp"
 #include "sim/engine.hpp"
 #include "sim/faults.hpp"
 #include "sim/profiles.hpp"
 #include "sim/responder.hpp"
-
-#include "core/result.hpp"
 
 #include <cstdint>
 #include <map>
@@ -52,7 +51,7 @@ struct server_stats {
 
 /// A running simulator. Stops in its destructor.
 class server {
-public:
+ public:
   /// Starts listening on the runtime's io threads.
   static result<std::unique_ptr<server>> start(net::io_runtime& rt,
                                                server_options opts);
@@ -76,7 +75,7 @@ public:
 
   struct impl;
 
-private:
+ private:
   explicit server(std::shared_ptr<impl> x);
   std::shared_ptr<impl> impl_;
 };

@@ -62,8 +62,7 @@ TEST_CASE("no stated answer fails the item", "[consensus]") {
   CHECK(x.status == item_status::failed);
 }
 
-TEST_CASE("a program agrees when its last line equals the answer",
-          "[verify]") {
+TEST_CASE("a program agrees when its last line equals the answer", "[verify]") {
   item_record x;
   x.consensus_answer = "\\frac{3}{10}";
   program_run run{"ok", "working...\n3/10\n", "", 0.01};
@@ -140,8 +139,7 @@ TEST_CASE("the screen rejects benchmark copies", "[decontam]") {
   CHECK_THAT(x.why.reason, Catch::Contains("math_test:7"));
 }
 
-TEST_CASE("the panel vetoes a program a judge says does not match",
-          "[panel]") {
+TEST_CASE("the panel vetoes a program a judge says does not match", "[panel]") {
   item_record x;
   verdict a;
   a.judge = "a";
