@@ -265,7 +265,8 @@ int main(int argc, char** argv) {
                   rate(counts.first + counts.second, texts.size()));
   };
   std::printf("\n");
-  std::filesystem::path train = "/work/shared/data/math/train.jsonl.gz";
+  // ../shared beside the checkout holds the full data when present.
+  std::filesystem::path train = root / "../shared/data/math/train.jsonl.gz";
   std::string train_label = "MATH train (" + train.string() + ")";
   if (!std::filesystem::exists(train)) {
     train = root / "data/seeds/math_train_sample.jsonl";
@@ -274,7 +275,7 @@ int main(int argc, char** argv) {
   auto math_train = load_texts(train, "problem");
   run_negatives(train_label, math_train, "math");
   // GSM8K train against GSM8K test and GSM-hard: a set without templates.
-  std::filesystem::path gsm_train = "/work/shared/data/gsm8k/train.jsonl";
+  std::filesystem::path gsm_train = root / "../shared/data/gsm8k/train.jsonl";
   if (std::filesystem::exists(gsm_train))
     run_negatives("gsm8k train (" + gsm_train.string() + ")",
                   load_texts(gsm_train, "question"), "gsm");

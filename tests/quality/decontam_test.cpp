@@ -238,7 +238,9 @@ TEST_CASE("gunzip decodes stored, fixed and dynamic blocks") {
   CHECK_FALSE(q::gunzip("not gzip at all, really", "plain"));
   CHECK(q::crc32("123456789") == 0xCBF43926u);
 
-  const fs::path train = "/work/shared/data/math/train.jsonl.gz";
+  // ../shared beside the checkout, when present (CI has it; a clone may not).
+  const fs::path train =
+    fs::path{KPSYNTH_SOURCE_DIR} / "../shared/data/math/train.jsonl.gz";
   if (fs::exists(train)) { // the 7,500 MATH train problems, when present
     auto rows = read_problems(train, "problem");
     CHECK(rows.size() == 7500);

@@ -10,7 +10,7 @@ style, units, ...) and into near misses that are not equal by construction
 \\pm branch, ...). The label follows from the rewrite rule, never from the
 library under test.
 
-Usage: make_pairs.py /work/shared/data > equiv_pairs.tsv
+Usage: make_pairs.py ../shared/data > equiv_pairs.tsv  (from the repo root)
 The output is deterministic for a given data directory.
 """
 
@@ -803,7 +803,7 @@ def gen_emptyset():
 
 
 def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data"
+    root = sys.argv[1] if len(sys.argv) > 1 else "../shared/data"
     math_test, math500, gsm = load(root)
     answers = unique(math500 + math_test)
     math_ints = [a for a in math500 if INT.match(a) and len(a) < 5]
