@@ -86,7 +86,8 @@ void build_index(self_ptr self) {
     for (auto r = from; r < to; ++r)
       call.texts.push_back((*rs.corpus)[r].text);
     ++st.embeds;
-    self->request(rs.embed_pool, caf::infinite, atom::embed_v, std::move(call))
+    auto timeout = reply_timeout(call.deadline_ms);
+    self->request(rs.embed_pool, timeout, atom::embed_v, std::move(call))
       .then(
         [self, from, to](embed_reply& reply) {
           auto& s = self->state;
@@ -204,7 +205,8 @@ void embed_items(self_ptr self) {
       call.texts.push_back(st.jobs.at(ids.back()).item.problem);
     }
     ++st.embeds;
-    self->request(rs.embed_pool, caf::infinite, atom::embed_v, std::move(call))
+    auto timeout = reply_timeout(call.deadline_ms);
+    self->request(rs.embed_pool, timeout, atom::embed_v, std::move(call))
       .then(
         [self, ids](embed_reply& reply) {
           auto& s = self->state;
@@ -290,9 +292,8 @@ void run_checks(self_ptr self) {
     }
     call->deadline_ms = rs.check_deadline_ms;
     --st.credits;
-    self
-      ->request(rs.check_pool, caf::infinite, atom::complete_v,
-                std::move(*call))
+    auto timeout = reply_timeout(call->deadline_ms);
+    self->request(rs.check_pool, timeout, atom::complete_v, std::move(*call))
       .then(
         [self, id = id, c = c](llm_reply& reply) {
           on_answer(self, id, c, &reply, nullptr);

@@ -69,7 +69,8 @@ void pump(self_ptr self) {
     --st.credits;
     auto job_id = t.job_id;
     auto kind = t.kind;
-    self->request(st.pool, caf::infinite, atom::complete_v, std::move(*call))
+    auto timeout = reply_timeout(call->deadline_ms);
+    self->request(st.pool, timeout, atom::complete_v, std::move(*call))
       .then(
         [self, job_id, kind](llm_reply& reply) {
           auto& s = self->state;

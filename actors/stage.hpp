@@ -103,7 +103,8 @@ struct stage_core {
       --credits;
       ++inflight;
       auto shared = std::make_shared<In>(std::move(x));
-      self->request(pool, caf::infinite, atom::complete_v, std::move(*call))
+      auto timeout = reply_timeout(call->deadline_ms);
+      self->request(pool, timeout, atom::complete_v, std::move(*call))
         .then(
           [this, self, shared](llm_reply& reply) {
             --inflight;

@@ -5,6 +5,7 @@
 // these without an actor system. Their CAF `inspect` overloads live in
 // protocols/inspect.hpp, the only place that knows CAF 0.17's inspect API.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -170,6 +171,13 @@ struct llm_call {
   /// Deadline for the whole call including retries, in milliseconds.
   uint32_t deadline_ms = 600'000;
 };
+
+/// How long a caller waits for the reply to a call with `deadline_ms`: the
+/// pool answers by the deadline itself, so this only guards against a pool
+/// that died holding the request.
+inline std::chrono::milliseconds reply_timeout(uint32_t deadline_ms) {
+  return std::chrono::milliseconds{deadline_ms} + std::chrono::seconds{60};
+}
 
 /// The answer to an llm_call.
 struct llm_reply {
