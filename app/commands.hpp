@@ -34,6 +34,10 @@ struct sim_command_options {
   bool refuse_n = false;
   bool no_metrics = false;
   uint64_t seed = 1;
+  /// Whether --address / --port were given; otherwise a --config file's
+  /// [simulator] address and port apply.
+  bool address_given = false;
+  bool port_given = false;
 };
 int sim_command(const sim_command_options& opts);
 

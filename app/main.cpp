@@ -184,8 +184,11 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
   if (*run)
     return kpsynth::app::run_command(config_file, quiet);
-  if (*sim)
+  if (*sim) {
+    so.address_given = sim->count("--address") > 0;
+    so.port_given = sim->count("--port") > 0;
     return kpsynth::app::sim_command(so);
+  }
   if (*calibrate)
     return kpsynth::app::panel_calibrate_command(pc);
   if (*report)

@@ -27,8 +27,10 @@ int sim_command(const sim_command_options& opts) {
     if (opts.fault_rate > 0)
       sc.faults["all"] = opts.fault_rate;
   }
-  sc.address = opts.address;
-  sc.port = opts.port;
+  if (opts.config_file.empty() || opts.address_given)
+    sc.address = opts.address;
+  if (opts.config_file.empty() || opts.port_given)
+    sc.port = opts.port;
   // Block the stop signals in every thread; the main thread waits for them.
   sigset_t stop;
   sigemptyset(&stop);
