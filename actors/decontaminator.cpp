@@ -1,5 +1,6 @@
 #include "actors/decontaminator.hpp"
 
+#include "actors/item_stage_behavior.hpp"
 #include "core/llm_output.hpp"
 #include "protocols/errors.hpp"
 
@@ -391,31 +392,12 @@ item_stage_actor::behavior_type decontaminator(
     start_index(self);
     pump(self);
   }
-  return {
-    [=](atom::attach, producer_actor& up) {
-      self->state.upstream = std::move(up);
-      pump(self);
-    },
-    [=](atom::push, std::vector<item_record>& xs) {
-      self->state.in.received(xs.size());
-      for (auto& x : xs)
-        admit(self, std::move(x));
-      pump(self);
-    },
-    [=](atom::done) {
-      self->state.in.upstream_done = true;
-      pump(self);
-    },
-    [=](atom::pull, uint32_t n) {
-      self->state.out.credit += n;
-      pump(self);
-    },
-    // Credit of the check pool, for same_problem calls.
-    [=](atom::credit, const std::string&, uint32_t n) {
-      self->state.credits += n;
-      pump(self);
-    },
+  // Credit of the check pool, for same_problem calls.
+  auto on_credit = [](self_ptr self, uint32_t n) {
+    self->state.credits += n;
+    pump(self);
   };
+  return own_stage_behavior(self, admit, pump, on_credit);
 }
 
 } // namespace kpsynth

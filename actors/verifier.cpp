@@ -1,5 +1,6 @@
 #include "actors/verifier.hpp"
 
+#include "actors/item_stage_behavior.hpp"
 #include "protocols/errors.hpp"
 #include "text/equivalence.hpp"
 
@@ -109,33 +110,16 @@ verifier(item_stage_actor::stateful_pointer<verifier_state> self,
   st.downstream = std::move(downstream);
   st.in.bound = static_cast<uint32_t>(st.workers.size()) * 4;
   self->send(st.downstream, atom::attach_v, producer_actor{self});
-  return {
-    [=](atom::attach, producer_actor& up) {
-      self->state.upstream = std::move(up);
-      pump(self);
-    },
-    [=](atom::push, std::vector<item_record>& xs) {
-      auto& s = self->state;
-      s.in.received(xs.size());
-      for (auto& x : xs) {
-        if (x.status != item_status::in_flight)
-          s.out.ready.push_back(std::move(x));
-        else
-          s.waiting.push_back(std::move(x));
-      }
-      pump(self);
-    },
-    [=](atom::done) {
-      self->state.in.upstream_done = true;
-      pump(self);
-    },
-    [=](atom::pull, uint32_t n) {
-      self->state.out.credit += n;
-      pump(self);
-    },
-    // This stage makes no LLM calls; it never asks for credit.
-    [=](atom::credit, const std::string&, uint32_t) {},
+  auto admit = [](self_ptr self, item_record x) {
+    auto& s = self->state;
+    if (x.status != item_status::in_flight)
+      s.out.ready.push_back(std::move(x));
+    else
+      s.waiting.push_back(std::move(x));
   };
+  // This stage makes no LLM calls; it never asks for credit.
+  auto ignore_credit = [](self_ptr, uint32_t) {};
+  return own_stage_behavior(self, admit, pump, ignore_credit);
 }
 
 } // namespace kpsynth
