@@ -126,16 +126,8 @@ sampler_cursor two_hop_sampler::cursor() const {
 }
 
 result<std::uint64_t> two_hop_sampler::seek(const sampler_cursor& c) {
-  if (auto e = check_cursor(c, name(), fingerprint_, 4, true))
+  if (auto e = detail::check_pair_cursor(*graph_, name(), c, fingerprint_))
     return *e;
-  const auto n = graph_->node_count();
-  if (c.state[0] > n)
-    return detail::out_of_range(name(), "node", c.state[0], n);
-  const std::uint64_t d =
-    c.state[0] < n ? graph_->degree(static_cast<node_index>(c.state[0])) : 0;
-  if (c.state[1] > d || c.state[2] > d + 1)
-    return detail::out_of_range(name(), "position",
-                                std::max(c.state[1], c.state[2]), d);
   b_ = c.state[0];
   i_ = c.state[1];
   j_ = c.state[2];
@@ -208,16 +200,8 @@ sampler_cursor community_sampler::cursor() const {
 }
 
 result<std::uint64_t> community_sampler::seek(const sampler_cursor& c) {
-  if (auto e = check_cursor(c, name(), fingerprint_, 4, true))
+  if (auto e = detail::check_pair_cursor(*graph_, name(), c, fingerprint_))
     return *e;
-  const auto n = graph_->node_count();
-  if (c.state[0] > n)
-    return detail::out_of_range(name(), "node", c.state[0], n);
-  const std::uint64_t d =
-    c.state[0] < n ? graph_->degree(static_cast<node_index>(c.state[0])) : 0;
-  if (c.state[1] > d || c.state[2] > d + 1)
-    return detail::out_of_range(name(), "position",
-                                std::max(c.state[1], c.state[2]), d);
   a_ = c.state[0];
   i_ = c.state[1];
   j_ = c.state[2];

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <optional>
 
 namespace kpsynth::graph::detail {
 
@@ -50,6 +51,25 @@ inline problem out_of_range(std::string_view sampler, std::string_view field,
                       std::string{field} + " = " + std::to_string(value)
                         + " exceeds " + std::to_string(limit),
                       "cursor " + std::string{sampler});
+}
+
+/// Validates the state of a cursor shaped {node, i, j, ordinal}, where i
+/// and j index the node's neighbour list (two-hop and community samplers).
+inline std::optional<problem> check_pair_cursor(const kp_graph& g,
+                                                std::string_view sampler,
+                                                const sampler_cursor& c,
+                                                std::uint64_t fingerprint) {
+  if (auto e = check_cursor(c, sampler, fingerprint, 4, true))
+    return e;
+  const auto n = g.node_count();
+  if (c.state[0] > n)
+    return out_of_range(sampler, "node", c.state[0], n);
+  const std::uint64_t d =
+    c.state[0] < n ? g.degree(static_cast<node_index>(c.state[0])) : 0;
+  if (c.state[1] > d || c.state[2] > d + 1)
+    return out_of_range(sampler, "position", std::max(c.state[1], c.state[2]),
+                        d);
+  return std::nullopt;
 }
 
 } // namespace kpsynth::graph::detail

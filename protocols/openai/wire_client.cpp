@@ -52,6 +52,21 @@ problem embedded_error(const core::json_value& e) {
   return e.error(what, "server_error");
 }
 
+/// The top-level object of a 2xx response body. Some servers answer 200
+/// with an `error` object instead of a result; that becomes the problem.
+/// The value lives in this thread's parser until its next parse.
+result<core::json_value> response_root(std::string_view body,
+                                       std::string_view where) {
+  auto doc = client_parser().parse(body, where, true);
+  if (!doc)
+    return doc.error();
+  if (!doc->is_object())
+    return doc->type_error("object");
+  if (auto e = doc->find("error"); e && !e->is_null())
+    return embedded_error(*e);
+  return *doc;
+}
+
 /// Reads `usage`; absent counts stay 0, a missing total is the sum.
 std::optional<problem> read_usage(const core::json_value& u, usage& out) {
   if (!u.is_object())
@@ -154,14 +169,10 @@ std::string to_json(const embedding_request& r) {
 
 result<completion_response> parse_completion_response(std::string_view body,
                                                       std::string_view where) {
-  auto doc = client_parser().parse(body, where, true);
+  auto doc = response_root(body, where);
   if (!doc)
     return doc.error();
   const core::json_value& root = *doc;
-  if (!root.is_object())
-    return root.type_error("object");
-  if (auto e = root.find("error"); e && !e->is_null())
-    return embedded_error(*e);
   completion_response out;
   auto id = root.get_string_or("id", "");
   if (!id)
@@ -201,14 +212,10 @@ result<completion_response> parse_completion_response(std::string_view body,
 
 result<embedding_response> parse_embedding_response(std::string_view body,
                                                     std::string_view where) {
-  auto doc = client_parser().parse(body, where, true);
+  auto doc = response_root(body, where);
   if (!doc)
     return doc.error();
   const core::json_value& root = *doc;
-  if (!root.is_object())
-    return root.type_error("object");
-  if (auto e = root.find("error"); e && !e->is_null())
-    return embedded_error(*e);
   embedding_response out;
   auto model = root.get_string_or("model", "");
   if (!model)
