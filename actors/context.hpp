@@ -24,6 +24,17 @@ struct pipeline_context {
 
 using context_ptr = std::shared_ptr<const pipeline_context>;
 
+/// Who a stage actor is: its configured name (traces, status, errors),
+/// kind, settings and the kind's own options, and its credit priority (its
+/// position in the pipeline: later stages are served first).
+struct stage_spec {
+  std::string name;
+  std::string kind;
+  config::stage_config settings;
+  std::map<std::string, std::string> options;
+  int32_t priority = 0;
+};
+
 /// Renders prompt `kind` into a chat call for `stage`, taking sampling from
 /// the stage's configuration where set and from the prompt pack otherwise.
 result<llm_call> render_call(const pipeline_context& ctx, std::string_view kind,

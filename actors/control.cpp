@@ -1,6 +1,7 @@
 #include "actors/control.hpp"
 
 #include "actors/judge.hpp"
+#include "actors/pipeline.hpp"
 #include "core/json.hpp"
 #include "net/http_server.hpp"
 
@@ -76,7 +77,7 @@ result<std::vector<config::judge_config>> parse_panel(const control_state& st,
     if (!model)
       return model.error();
     x.model = std::string{*model};
-    if (!st.pools.count(x.model))
+    if (!st.targets.pools.count(x.model))
       return j.error(fmt::format("unknown model '{}': the job has no such "
                                  "model pool",
                                  x.model));
@@ -98,54 +99,89 @@ result<std::vector<config::judge_config>> parse_panel(const control_state& st,
   return result;
 }
 
+/// What GET /v1/status gathers from the sink, the pools and the stages.
+struct status_parts {
+  pipeline_status status;
+  std::vector<stage_status> stages;
+  std::size_t pending = 0;
+};
+
+void write_stage(core::json_writer& w, const stage_status& x) {
+  w.begin_object();
+  w.key("name").string(x.name);
+  w.key("kind").string(x.kind);
+  w.key("queued").number(x.queued);
+  w.key("inflight").number(x.inflight);
+  w.key("ready").number(x.ready);
+  w.key("credit").number(x.credit);
+  w.key("in").number(x.in);
+  w.key("out").number(x.out);
+  w.key("failed").number(x.failed);
+  w.key("upstream_done").boolean(x.upstream_done);
+  w.key("done").boolean(x.done);
+  w.end_object();
+}
+
+void write_endpoint(core::json_writer& w, const endpoint_status& e) {
+  w.begin_object();
+  w.key("model").string(e.model);
+  w.key("url").string(e.url);
+  w.key("limit").number(e.limit);
+  w.key("inflight").number(e.inflight);
+  w.key("healthy").boolean(e.healthy);
+  w.key("completed").number(e.completed);
+  w.key("failed").number(e.failed);
+  w.key("server_running").number(e.server_running);
+  w.key("server_waiting").number(e.server_waiting);
+  w.end_object();
+}
+
+std::string status_json(const status_parts& a) {
+  auto& s = a.status;
+  core::json_writer w;
+  w.begin_object();
+  w.key("done").boolean(s.done);
+  w.key("seeds").begin_object();
+  w.key("extracted").number(s.seeds_extracted);
+  w.key("failed").number(s.seeds_failed);
+  w.key("malformed").number(s.seeds_bad);
+  w.end_object();
+  w.key("knowledge_points").number(s.knowledge_points);
+  w.key("items").begin_object();
+  w.key("accepted").number(s.accepted);
+  w.key("rejected").number(s.rejected);
+  w.key("failed").number(s.failed);
+  w.end_object();
+  w.key("tokens").begin_object();
+  w.key("prompt").number(s.prompt_tokens);
+  w.key("completion").number(s.completion_tokens);
+  w.end_object();
+  w.key("stages").begin_array();
+  for (auto& x : a.stages)
+    write_stage(w, x);
+  w.end_array();
+  w.key("endpoints").begin_array();
+  for (auto& e : s.endpoints)
+    write_endpoint(w, e);
+  w.end_array().end_object();
+  return w.take();
+}
+
+/// Asks the sink, every pool and every stage, each with a deadline, so
+/// that one slow component cannot hang the answer; a stage that did not
+/// answer is listed by name with no numbers.
 void status(self_ptr self, const control_request& req) {
-  auto& st = self->state;
-  struct acc {
-    pipeline_status status;
-    std::size_t pending = 0;
-  };
-  auto a = std::make_shared<acc>();
-  a->pending = 1 + st.pools.size();
+  auto& t = self->state.targets;
+  auto a = std::make_shared<status_parts>();
+  a->pending = 1 + t.pools.size() + t.stages.size();
+  for (auto& [name, h] : t.stages)
+    a->stages.push_back(stage_status{name});
   auto finish = [a, req] {
-    if (--a->pending > 0)
-      return;
-    auto& s = a->status;
-    core::json_writer w;
-    w.begin_object();
-    w.key("done").boolean(s.done);
-    w.key("seeds").begin_object();
-    w.key("extracted").number(s.seeds_extracted);
-    w.key("failed").number(s.seeds_failed);
-    w.key("malformed").number(s.seeds_bad);
-    w.end_object();
-    w.key("knowledge_points").number(s.knowledge_points);
-    w.key("items").begin_object();
-    w.key("accepted").number(s.accepted);
-    w.key("rejected").number(s.rejected);
-    w.key("failed").number(s.failed);
-    w.end_object();
-    w.key("tokens").begin_object();
-    w.key("prompt").number(s.prompt_tokens);
-    w.key("completion").number(s.completion_tokens);
-    w.end_object();
-    w.key("endpoints").begin_array();
-    for (auto& e : s.endpoints) {
-      w.begin_object();
-      w.key("model").string(e.model);
-      w.key("url").string(e.url);
-      w.key("limit").number(e.limit);
-      w.key("inflight").number(e.inflight);
-      w.key("healthy").boolean(e.healthy);
-      w.key("completed").number(e.completed);
-      w.key("failed").number(e.failed);
-      w.key("server_running").number(e.server_running);
-      w.key("server_waiting").number(e.server_waiting);
-      w.end_object();
-    }
-    w.end_array().end_object();
-    reply(req, 200, w.take());
+    if (--a->pending == 0)
+      reply(req, 200, status_json(*a));
   };
-  self->request(st.sink, std::chrono::seconds{5}, atom::status_v)
+  auto timeout = std::chrono::seconds{5};
+  self->request(t.sink, timeout, atom::status_v)
     .then(
       [a, finish](pipeline_status& s) {
         auto eps = std::move(a->status.endpoints);
@@ -154,12 +190,20 @@ void status(self_ptr self, const control_request& req) {
         finish();
       },
       [finish](caf::error&) { finish(); });
-  for (auto& [name, pool] : st.pools)
-    self->request(pool, std::chrono::seconds{5}, atom::status_v)
+  for (auto& [name, pool] : t.pools)
+    self->request(pool, timeout, atom::status_v)
       .then(
         [a, finish](std::vector<endpoint_status>& xs) {
           for (auto& x : xs)
             a->status.endpoints.push_back(std::move(x));
+          finish();
+        },
+        [finish](caf::error&) { finish(); });
+  for (std::size_t i = 0; i < t.stages.size(); ++i)
+    self->request(t.stages[i].second, timeout, atom::status_v)
+      .then(
+        [a, finish, i](stage_status& x) {
+          a->stages[i] = std::move(x);
           finish();
         },
         [finish](caf::error&) { finish(); });
@@ -175,12 +219,14 @@ void set_panel(self_ptr self, const control_request& req) {
   std::vector<panel_member> members;
   for (auto& j : *judges) {
     // Linked, so that the judges end with the job.
-    auto h = self->spawn<caf::linked>(judge, st.ctx, j, st.pools.at(j.model));
+    auto h =
+      self->spawn<caf::linked>(judge, st.ctx, j, st.targets.pools.at(j.model),
+                               st.targets.judge_priority);
     members.push_back(panel_member{j.name, h, j.weight});
   }
   auto accepted = *judges;
   self
-    ->request(st.panel, std::chrono::seconds{10}, atom::panel_v,
+    ->request(st.targets.panel, std::chrono::seconds{10}, atom::panel_v,
               std::move(members))
     .then(
       [self, req, accepted](uint32_t) {
@@ -194,16 +240,23 @@ void set_panel(self_ptr self, const control_request& req) {
 
 } // namespace
 
+control_targets control_targets_of(const pipeline& p) {
+  control_targets t{p.pools, p.sink, p.panel, p.judge_priority, {}};
+  for (auto& s : p.stages)
+    if (s.handle)
+      t.stages.emplace_back(s.name,
+                            caf::actor_cast<stage_status_actor>(s.handle));
+  return t;
+}
+
 control_actor::behavior_type
 control(control_actor::stateful_pointer<control_state> self, context_ptr ctx,
-        std::string token, std::map<std::string, model_pool_actor> pools,
-        sink_actor sink, panel_actor panel, std::function<void()> stop) {
+        std::string token, control_targets targets,
+        std::function<void()> stop) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.token = std::move(token);
-  st.pools = std::move(pools);
-  st.sink = std::move(sink);
-  st.panel = std::move(panel);
+  st.targets = std::move(targets);
   st.judges = st.ctx->cfg.panel;
   st.stop = std::move(stop);
   return {

@@ -22,13 +22,27 @@
 
 namespace kpsynth {
 
+/// The parts of a running pipeline the control API reaches into.
+struct control_targets {
+  std::map<std::string, model_pool_actor> pools;
+  sink_actor sink;
+  panel_actor panel;
+  /// Credit priority of the panel's stage; new judges attach with it.
+  int32_t judge_priority = 0;
+  /// Every stage by name, in flow order, for per-stage status.
+  std::vector<std::pair<std::string, stage_status_actor>> stages;
+};
+
+struct pipeline;
+
+/// The control targets of a running pipeline.
+control_targets control_targets_of(const pipeline& p);
+
 /// State of the CONTROL actor.
 struct control_state {
   context_ptr ctx;
   std::string token;
-  std::map<std::string, model_pool_actor> pools;
-  sink_actor sink;
-  panel_actor panel;
+  control_targets targets;
   std::vector<config::judge_config> judges; ///< The panel now in use.
   std::function<void()> stop;
 
@@ -40,7 +54,6 @@ bool authorized(std::string_view authorization, std::string_view token);
 
 control_actor::behavior_type
 control(control_actor::stateful_pointer<control_state> self, context_ptr ctx,
-        std::string token, std::map<std::string, model_pool_actor> pools,
-        sink_actor sink, panel_actor panel, std::function<void()> stop);
+        std::string token, control_targets targets, std::function<void()> stop);
 
 } // namespace kpsynth

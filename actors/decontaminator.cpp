@@ -370,34 +370,50 @@ void pump(self_ptr self) {
 
 } // namespace
 
-item_stage_actor::behavior_type decontaminator(
-  item_stage_actor::stateful_pointer<decontaminator_state> self,
-  context_ptr ctx, std::shared_ptr<const quality::decontaminator> benchmarks,
-  std::shared_ptr<quality::dedup_index> dedup,
-  consumer_actor<item_record> downstream, rephrase_setup rephrase) {
+stage_status decontaminator_state::status() const {
+  stage_status s;
+  s.name = spec.name;
+  s.kind = spec.kind;
+  s.inflight = jobs.size();
+  s.ready = out.ready.size();
+  s.credit = credits;
+  s.in = in.total;
+  s.out = out.sent;
+  s.upstream_done = in.upstream_done;
+  s.done = out.done_sent;
+  return s;
+}
+
+item_stage_actor::behavior_type
+decontaminator(item_stage_actor::stateful_pointer<decontaminator_state> self,
+               context_ptr ctx, stage_spec spec,
+               std::shared_ptr<const quality::decontaminator> benchmarks,
+               std::shared_ptr<quality::dedup_index> dedup,
+               consumer_actor<item_record> downstream,
+               rephrase_setup rephrase) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
+  st.spec = std::move(spec);
   st.benchmarks = std::move(benchmarks);
   if (dedup)
     st.dedup = std::make_unique<quality::dedup_index>(std::move(*dedup));
   st.downstream = std::move(downstream);
-  st.in.bound = st.ctx->cfg.stages.at("generate").queue;
+  st.in.bound = st.spec.settings.queue;
   st.rephrase = std::move(rephrase);
   self->send(st.downstream, atom::attach_v, producer_actor{self});
   if (st.rephrase.check_pool) {
-    // Between the generator (1) and the solver (2) in the pipeline, so it
-    // shares the generator's priority: downstream stages drain first.
     self->send(st.rephrase.check_pool, atom::attach_v,
-               credit_listener_actor{self}, int32_t{1});
+               credit_listener_actor{self}, st.spec.priority);
     start_index(self);
     pump(self);
   }
-  // Credit of the check pool, for same_problem calls.
-  auto on_credit = [](self_ptr self, uint32_t n) {
-    self->state.credits += n;
-    pump(self);
-  };
-  return own_stage_behavior(self, admit, pump, on_credit);
+  return own_stage_behavior<item_stage_actor>(
+    self, admit, pump,
+    // Credit of the check pool, for same_problem calls.
+    [=](atom::credit, const std::string&, uint32_t n) {
+      self->state.credits += n;
+      pump(self);
+    });
 }
 
 } // namespace kpsynth

@@ -62,6 +62,7 @@ struct rephrase_job {
 /// rephrase layer), or nearly repeats a seed or an earlier problem.
 struct decontaminator_state {
   context_ptr ctx;
+  stage_spec spec;
   std::shared_ptr<const quality::decontaminator> benchmarks;
   std::unique_ptr<quality::dedup_index> dedup; ///< Null when dedup is off.
   producer_actor upstream;
@@ -91,6 +92,8 @@ struct decontaminator_state {
   uint32_t last_wanted = UINT32_MAX;
   uint32_t last_held = UINT32_MAX;
 
+  stage_status status() const;
+
   static inline const char* name = "decontaminator";
 };
 
@@ -103,7 +106,7 @@ void screen(item_record& x, const quality::decontaminator* benchmarks,
 /// accepted, so that a restart keeps deduplicating against them.
 item_stage_actor::behavior_type
 decontaminator(item_stage_actor::stateful_pointer<decontaminator_state> self,
-               context_ptr ctx,
+               context_ptr ctx, stage_spec spec,
                std::shared_ptr<const quality::decontaminator> benchmarks,
                std::shared_ptr<quality::dedup_index> dedup,
                consumer_actor<item_record> downstream, rephrase_setup rephrase);

@@ -1,5 +1,6 @@
 #include "actors/extractor.hpp"
 
+#include "actors/item_stage_behavior.hpp"
 #include "core/llm_output.hpp"
 #include "protocols/records.hpp"
 
@@ -17,7 +18,7 @@ extractor_state::~extractor_state() {
 
 extractor_actor::behavior_type
 extractor(extractor_actor::stateful_pointer<extractor_state> self,
-          context_ptr ctx, model_pool_actor pool,
+          context_ptr ctx, stage_spec spec, model_pool_actor pool,
           consumer_actor<kp_list> downstream, seed_ledger_actor ledger,
           std::unordered_map<std::string, kp_list> journaled) {
   auto& st = self->state;
@@ -30,9 +31,8 @@ extractor(extractor_actor::stateful_pointer<extractor_state> self,
     self->quit(make_error(ec::fatal, "cannot append to " + path.string()));
     return extractor_actor::behavior_type::make_empty_behavior();
   }
-  auto& stage_cfg = st.ctx->cfg.stages.at("extract");
   auto& core = st.core;
-  core.settings = stage_settings{"extract", stage_cfg.queue, 0};
+  core.spec = std::move(spec);
   core.pool = std::move(pool);
   core.downstream = std::move(downstream);
   core.hooks.shortcut = [self](seed_problem& s) -> std::optional<kp_list> {
@@ -55,28 +55,29 @@ extractor(extractor_actor::stateful_pointer<extractor_state> self,
                        {{"problem", s.problem},
                         {"solution", s.solution},
                         {"max_points", std::to_string(c.cfg.run.max_points)}},
-                       "extract", &c.cfg.stages.at("extract"));
+                       self->state.core.spec.name,
+                       &self->state.core.spec.settings);
   };
   core.hooks.finish = [self](seed_problem&& s, const llm_reply* reply,
                              const error_info* err) {
     auto& st = self->state;
+    auto& name = st.core.spec.name;
     kp_list result;
     result.seed_id = s.id;
     seed_outcome outcome;
     outcome.seed_id = s.id;
     if (reply != nullptr) {
-      result.trace.push_back(trace_of("extract", *reply));
+      result.trace.push_back(trace_of(name, *reply));
       core::kp_list_limits limits;
       limits.max_points = st.ctx->cfg.run.max_points;
       auto points = core::parse_kp_list(reply->texts.at(0), limits);
       if (points) {
         result.points = std::move(*points);
       } else {
-        outcome.why =
-          failure{"extract", "bad_output", points.error().to_string()};
+        outcome.why = failure{name, "bad_output", points.error().to_string()};
       }
     } else {
-      outcome.why = failure{"extract", to_string(err->code), err->message};
+      outcome.why = failure{name, to_string(err->code), err->message};
     }
     outcome.ok = !result.points.empty();
     outcome.points = static_cast<uint32_t>(result.points.size());
@@ -90,19 +91,7 @@ extractor(extractor_actor::stateful_pointer<extractor_state> self,
     return result;
   };
   core.start(self);
-  return {
-    [=](atom::attach, producer_actor& up) {
-      self->state.core.on_attach(self, std::move(up));
-    },
-    [=](atom::push, std::vector<seed_problem>& xs) {
-      self->state.core.on_push(self, xs);
-    },
-    [=](atom::done) { self->state.core.on_done(self); },
-    [=](atom::pull, uint32_t n) { self->state.core.on_pull(self, n); },
-    [=](atom::credit, const std::string&, uint32_t n) {
-      self->state.core.on_credit(self, n);
-    },
-  };
+  return core_stage_behavior<extractor_actor, seed_problem>(self);
 }
 
 } // namespace kpsynth

@@ -27,7 +27,7 @@ struct extractor_state {
 
 extractor_actor::behavior_type
 extractor(extractor_actor::stateful_pointer<extractor_state> self,
-          context_ptr ctx, model_pool_actor pool,
+          context_ptr ctx, stage_spec spec, model_pool_actor pool,
           consumer_actor<kp_list> downstream, seed_ledger_actor ledger,
           std::unordered_map<std::string, kp_list> journaled);
 

@@ -20,6 +20,7 @@ namespace kpsynth::flow {
 struct inbound_window {
   uint32_t bound = 64;    ///< Most items held at once (queued + in work).
   uint32_t requested = 0; ///< Pulled, not yet received.
+  uint64_t total = 0;     ///< Received over the stage's life.
   bool upstream_done = false;
 
   /// Returns how many to pull now, given `held` items, and books them.
@@ -38,6 +39,7 @@ struct inbound_window {
 
   /// Books `n` received items.
   void received(std::size_t n) {
+    total += n;
     requested -= static_cast<uint32_t>(std::min<std::size_t>(n, requested));
   }
 };
@@ -47,6 +49,7 @@ template<class T>
 struct outbound_buffer {
   std::vector<T> ready;
   uint64_t credit = 0; ///< Items downstream asked for and did not get yet.
+  uint64_t sent = 0;   ///< Sent over the stage's life.
   bool done_sent = false;
 
   /// Takes as many ready items as downstream has asked for.
@@ -64,6 +67,7 @@ struct outbound_buffer {
       ready.erase(ready.begin(), ready.begin() + n);
     }
     credit -= n;
+    sent += n;
     return result;
   }
 };

@@ -17,7 +17,7 @@ struct generator_state {
 
 item_stage_actor::behavior_type
 generator(item_stage_actor::stateful_pointer<generator_state> self,
-          context_ptr ctx, model_pool_actor pool,
+          context_ptr ctx, stage_spec spec, model_pool_actor pool,
           consumer_actor<item_record> downstream);
 
 } // namespace kpsynth

@@ -126,13 +126,13 @@ void pump(self_ptr self) {
 
 judge_actor::behavior_type
 judge(judge_actor::stateful_pointer<judge_state> self, context_ptr ctx,
-      config::judge_config cfg, model_pool_actor pool) {
+      config::judge_config cfg, model_pool_actor pool, int32_t priority) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.cfg = std::move(cfg);
   st.pool = std::move(pool);
-  // Judging is the last LLM stage: it drains the pipeline, so it goes first.
-  self->send(st.pool, atom::attach_v, credit_listener_actor{self}, int32_t{3});
+  // The panel's position: as the last LLM stage it drains the pipeline.
+  self->send(st.pool, atom::attach_v, credit_listener_actor{self}, priority);
   return {
     // Scores the problem and checks the solutions of an item.
     [=](atom::judge, item_record& item) -> caf::result<verdict> {

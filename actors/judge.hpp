@@ -48,6 +48,6 @@ struct judge_state {
 
 judge_actor::behavior_type
 judge(judge_actor::stateful_pointer<judge_state> self, context_ptr ctx,
-      config::judge_config cfg, model_pool_actor pool);
+      config::judge_config cfg, model_pool_actor pool, int32_t priority);
 
 } // namespace kpsynth

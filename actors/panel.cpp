@@ -1,5 +1,6 @@
 #include "actors/panel.hpp"
 
+#include "actors/item_stage_behavior.hpp"
 #include "protocols/errors.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -56,6 +57,24 @@ namespace {
 
 using self_ptr = panel_actor::stateful_pointer<panel_state>;
 
+} // namespace
+
+stage_status panel_state::status() const {
+  stage_status s;
+  s.name = spec.name;
+  s.kind = spec.kind;
+  s.inflight = judging.size();
+  s.ready = out.ready.size();
+  s.in = in.total;
+  s.out = out.sent;
+  s.failed = failed;
+  s.upstream_done = in.upstream_done;
+  s.done = out.done_sent;
+  return s;
+}
+
+namespace {
+
 void pump(self_ptr self) {
   auto& st = self->state;
   if (auto batch = st.out.take(); !batch.empty())
@@ -81,6 +100,7 @@ void finish(self_ptr self, uint64_t id) {
   for (auto& v : x.verdicts)
     x.trace.insert(x.trace.end(), v.trace.begin(), v.trace.end());
   decide(x, st.rule);
+  st.failed += x.status == item_status::failed ? 1 : 0;
   st.out.ready.push_back(std::move(x));
   st.judging.erase(i);
   pump(self);
@@ -92,6 +112,7 @@ void judge_item(self_ptr self, item_record x) {
     if (x.status == item_status::in_flight) {
       x.status = item_status::failed;
       x.why = {"judge", "no_panel", "the judge panel is empty"};
+      ++st.failed;
     }
     st.out.ready.push_back(std::move(x));
     return;
@@ -135,44 +156,25 @@ void judge_item(self_ptr self, item_record x) {
 
 panel_actor::behavior_type
 panel(panel_actor::stateful_pointer<panel_state> self, context_ptr ctx,
-      std::vector<panel_member> members,
+      stage_spec spec, std::vector<panel_member> members,
       consumer_actor<item_record> downstream) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
+  st.spec = std::move(spec);
   st.rule.threshold = st.ctx->cfg.run.accept_threshold;
   st.members = std::move(members);
   st.downstream = std::move(downstream);
-  st.bound = 0;
-  for (auto& [name, s] : st.ctx->cfg.stages)
-    st.bound = std::max(st.bound, s.queue);
+  st.bound = st.spec.settings.queue;
   st.in.bound = st.bound * 2;
   self->send(st.downstream, atom::attach_v, producer_actor{self});
-  return {
-    [=](atom::attach, producer_actor& up) {
-      self->state.upstream = std::move(up);
-      pump(self);
-    },
-    [=](atom::push, std::vector<item_record>& xs) {
-      self->state.in.received(xs.size());
-      for (auto& x : xs)
-        judge_item(self, std::move(x));
-      pump(self);
-    },
-    [=](atom::done) {
-      self->state.in.upstream_done = true;
-      pump(self);
-    },
-    [=](atom::pull, uint32_t n) {
-      self->state.out.credit += n;
-      pump(self);
-    },
+  return own_stage_behavior<panel_actor>(
+    self, judge_item, pump,
     // Replaces the judge panel while the pipeline runs.
     [=](atom::panel, std::vector<panel_member>& members) -> uint32_t {
       spdlog::info("panel: now {} judge(s)", members.size());
       self->state.members = std::move(members);
       return static_cast<uint32_t>(self->state.members.size());
-    },
-  };
+    });
 }
 
 } // namespace kpsynth

@@ -32,6 +32,7 @@ struct panel_state {
   };
 
   context_ptr ctx;
+  stage_spec spec;
   panel_rule rule;
   std::vector<panel_member> members;
   producer_actor upstream;
@@ -41,13 +42,16 @@ struct panel_state {
   std::unordered_map<uint64_t, pending> judging;
   uint64_t next_id = 1;
   uint32_t bound = 64;
+  uint64_t failed = 0; ///< Items that failed here (no vote, no panel).
+
+  stage_status status() const;
 
   static inline const char* name = "panel";
 };
 
 panel_actor::behavior_type
 panel(panel_actor::stateful_pointer<panel_state> self, context_ptr ctx,
-      std::vector<panel_member> members,
+      stage_spec spec, std::vector<panel_member> members,
       consumer_actor<item_record> downstream);
 
 } // namespace kpsynth

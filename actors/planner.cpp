@@ -133,10 +133,11 @@ void emit(self_ptr self) {
 
 planner_actor::behavior_type
 planner(planner_actor::stateful_pointer<planner_state> self, context_ptr ctx,
-        consumer_actor<item_record> downstream,
+        stage_spec spec, consumer_actor<item_record> downstream,
         std::unordered_set<std::string> done_ids) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
+  st.spec = std::move(spec);
   st.downstream = std::move(downstream);
   st.done_ids = std::move(done_ids);
   st.in.bound = 256;
@@ -169,6 +170,18 @@ planner(planner_actor::stateful_pointer<planner_state> self, context_ptr ctx,
     [=](atom::pull, uint32_t n) {
       self->state.credit += n;
       emit(self);
+    },
+    [=](atom::status) {
+      auto& s = self->state;
+      stage_status r;
+      r.name = s.spec.name;
+      r.kind = s.spec.kind;
+      r.queued = s.lists.size();
+      r.in = s.in.total;
+      r.out = s.planned - s.skipped;
+      r.upstream_done = s.in.upstream_done;
+      r.done = s.done_sent;
+      return r;
     },
   };
 }

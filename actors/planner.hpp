@@ -20,6 +20,7 @@ namespace kpsynth {
 /// so that millions of combinations never sit in memory.
 struct planner_state {
   context_ptr ctx;
+  stage_spec spec;
   producer_actor upstream;
   consumer_actor<item_record> downstream;
   flow::inbound_window in;
@@ -43,7 +44,7 @@ struct planner_state {
 
 planner_actor::behavior_type
 planner(planner_actor::stateful_pointer<planner_state> self, context_ptr ctx,
-        consumer_actor<item_record> downstream,
+        stage_spec spec, consumer_actor<item_record> downstream,
         std::unordered_set<std::string> done_ids);
 
 } // namespace kpsynth

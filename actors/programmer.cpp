@@ -9,32 +9,33 @@ namespace kpsynth {
 
 item_stage_actor::behavior_type
 programmer(item_stage_actor::stateful_pointer<programmer_state> self,
-           context_ptr ctx, model_pool_actor pool,
+           context_ptr ctx, stage_spec spec, model_pool_actor pool,
            consumer_actor<item_record> downstream) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   auto& core = st.core;
-  core.settings =
-    stage_settings{"program", st.ctx->cfg.stages.at("program").queue, 2};
+  core.spec = std::move(spec);
   core.pool = std::move(pool);
   core.downstream = std::move(downstream);
   core.hooks.shortcut = pass_finished;
   core.hooks.make_call = [self](const item_record& x) {
     auto& c = *self->state.ctx;
-    return render_call(c, "program", {{"problem", x.problem}}, "program",
-                       &c.cfg.stages.at("program"));
+    auto& spec = self->state.core.spec;
+    return render_call(c, "program", {{"problem", x.problem}}, spec.name,
+                       &spec.settings);
   };
-  core.hooks.finish = [](item_record&& x, const llm_reply* reply,
-                         const error_info* err) {
+  core.hooks.finish = [self](item_record&& x, const llm_reply* reply,
+                             const error_info* err) {
+    auto& name = self->state.core.spec.name;
     if (reply == nullptr) {
-      mark_failed(x, "program", *err);
+      mark_failed(x, name, *err);
       return std::move(x);
     }
-    x.trace.push_back(trace_of("program", *reply));
+    x.trace.push_back(trace_of(name, *reply));
     auto code = core::parse_program(reply->texts.at(0));
     if (!code) {
       x.status = item_status::rejected;
-      x.why = {"program", "bad_output", code.error().to_string()};
+      x.why = {name, "bad_output", code.error().to_string()};
       return std::move(x);
     }
     x.program = std::move(*code);

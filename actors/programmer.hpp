@@ -18,7 +18,7 @@ struct programmer_state {
 
 item_stage_actor::behavior_type
 programmer(item_stage_actor::stateful_pointer<programmer_state> self,
-           context_ptr ctx, model_pool_actor pool,
+           context_ptr ctx, stage_spec spec, model_pool_actor pool,
            consumer_actor<item_record> downstream);
 
 } // namespace kpsynth

@@ -42,19 +42,21 @@ void apply_consensus(item_record& x, const config::consensus_config& cfg,
 
 item_stage_actor::behavior_type
 solver(item_stage_actor::stateful_pointer<solver_state> self, context_ptr ctx,
-       model_pool_actor pool, consumer_actor<item_record> downstream) {
+       stage_spec spec, model_pool_actor pool,
+       consumer_actor<item_record> downstream) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   auto& core = st.core;
-  core.settings =
-    stage_settings{"solve", st.ctx->cfg.stages.at("solve").queue, 2};
+  core.spec = std::move(spec);
   core.pool = std::move(pool);
   core.downstream = std::move(downstream);
   core.hooks.shortcut = pass_finished;
   core.hooks.make_call = [self](const item_record& x) -> result<llm_call> {
     auto& c = *self->state.ctx;
-    auto& sc = c.cfg.stages.at("solve");
-    auto call = render_call(c, "solve", {{"problem", x.problem}}, "solve", &sc);
+    auto& spec = self->state.core.spec;
+    auto& sc = spec.settings;
+    auto call =
+      render_call(c, "solve", {{"problem", x.problem}}, spec.name, &sc);
     if (call) {
       call->n = std::max<uint32_t>(1, sc.samples);
       // Seeded per item: reruns after a crash ask for the same samples.
@@ -65,11 +67,12 @@ solver(item_stage_actor::stateful_pointer<solver_state> self, context_ptr ctx,
   };
   core.hooks.finish = [self](item_record&& x, const llm_reply* reply,
                              const error_info* err) {
+    auto& spec = self->state.core.spec;
     if (reply == nullptr) {
-      mark_failed(x, "solve", *err);
+      mark_failed(x, spec.name, *err);
       return std::move(x);
     }
-    x.trace.push_back(trace_of("solve", *reply));
+    x.trace.push_back(trace_of(spec.name, *reply));
     std::string first_error;
     for (auto& text : reply->texts) {
       auto parsed = core::parse_solution(text);
@@ -78,14 +81,14 @@ solver(item_stage_actor::stateful_pointer<solver_state> self, context_ptr ctx,
           first_error = parsed.error().to_string();
         continue;
       }
-      x.solutions.push_back(
-        solution{std::move(parsed->text), std::move(parsed->answer),
-                 self->state.ctx->cfg.stages.at("solve").model});
+      x.solutions.push_back(solution{std::move(parsed->text),
+                                     std::move(parsed->answer),
+                                     spec.settings.model});
     }
     auto& c = *self->state.ctx;
-    apply_consensus(x, c.cfg.consensus, c.cfg.stages.at("solve").samples);
+    apply_consensus(x, c.cfg.consensus, spec.settings.samples);
     if (x.solutions.empty())
-      mark_failed(x, "solve",
+      mark_failed(x, spec.name,
                   error_info{ec::bad_output,
                              fmt::format("none of {} solution(s) usable: {}",
                                          reply->texts.size(), first_error),

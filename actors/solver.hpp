@@ -24,6 +24,7 @@ void apply_consensus(item_record& x, const config::consensus_config& cfg,
 
 item_stage_actor::behavior_type
 solver(item_stage_actor::stateful_pointer<solver_state> self, context_ptr ctx,
-       model_pool_actor pool, consumer_actor<item_record> downstream);
+       stage_spec spec, model_pool_actor pool,
+       consumer_actor<item_record> downstream);
 
 } // namespace kpsynth

@@ -7,6 +7,7 @@
 // call and a reply into an output -- which is what makes a new domain a
 // matter of new stages and a prompt pack, not of editing this core.
 
+#include "actors/context.hpp"
 #include "actors/flow.hpp"
 #include "protocols/actors.hpp"
 #include "protocols/errors.hpp"
@@ -21,12 +22,13 @@
 
 namespace kpsynth {
 
-/// Settings shared by every stage.
-struct stage_settings {
-  std::string name; ///< "extract", "generate", "solve".
-  uint32_t queue = 64;
-  int32_t priority = 0; ///< Pool credit priority: later stages are higher.
-};
+/// Whether a stage's output records a failure, for its status counters.
+inline bool is_failed(const item_record& x) {
+  return x.status == item_status::failed;
+}
+inline bool is_failed(const kp_list& x) {
+  return x.points.empty();
+}
 
 /// What a concrete stage plugs into the machinery.
 template<class In, class Out>
@@ -43,7 +45,7 @@ struct stage_hooks {
 /// State of a stage. `Self` is the stage's typed actor pointer.
 template<class In, class Out>
 struct stage_core {
-  stage_settings settings;
+  stage_spec spec; ///< Name, queue bound, credit priority.
   stage_hooks<In, Out> hooks;
   model_pool_actor pool;
   producer_actor upstream;
@@ -53,16 +55,40 @@ struct stage_core {
   std::deque<In> queue;
   uint32_t credits = 0;  ///< Pool credit held, unused.
   uint32_t inflight = 0; ///< LLM calls running.
+  uint64_t failed = 0;   ///< Outputs this stage failed.
   uint32_t last_wanted = UINT32_MAX;
   uint32_t last_held = UINT32_MAX;
 
   template<class Self>
   void start(Self* self) {
-    in.bound = settings.queue;
+    in.bound = spec.settings.queue;
     self->send(pool, atom::attach_v,
-               caf::actor_cast<credit_listener_actor>(self), settings.priority);
+               caf::actor_cast<credit_listener_actor>(self), spec.priority);
     self->send(downstream, atom::attach_v,
                caf::actor_cast<producer_actor>(self));
+  }
+
+  /// The stage's numbers for the status protocol.
+  stage_status status() const {
+    stage_status s;
+    s.name = spec.name;
+    s.kind = spec.kind;
+    s.queued = queue.size();
+    s.inflight = inflight;
+    s.ready = out.ready.size();
+    s.credit = credits;
+    s.in = in.total;
+    s.out = out.sent;
+    s.failed = failed;
+    s.upstream_done = in.upstream_done;
+    s.done = out.done_sent;
+    return s;
+  }
+
+  /// Books an output made from a reply or an error.
+  void finished(Out&& o) {
+    failed += is_failed(o) ? 1 : 0;
+    out.ready.push_back(std::move(o));
   }
 
   /// Moves finished items downstream as far as credit allows.
@@ -76,7 +102,8 @@ struct stage_core {
   /// Room left for outputs: in-flight calls will each produce one.
   std::size_t out_room() const {
     auto used = out.ready.size() + inflight;
-    return used >= settings.queue ? 0 : settings.queue - used;
+    auto bound = spec.settings.queue;
+    return used >= bound ? 0 : bound - used;
   }
 
   /// Starts calls, tells the pool what we want, pulls, and ends the stream.
@@ -97,7 +124,7 @@ struct stage_core {
       auto call = hooks.make_call(x);
       if (!call) {
         error_info e{ec::bad_output, call.error().to_string(), -1};
-        out.ready.push_back(hooks.finish(std::move(x), nullptr, &e));
+        finished(hooks.finish(std::move(x), nullptr, &e));
         continue;
       }
       --credits;
@@ -108,15 +135,14 @@ struct stage_core {
         .then(
           [this, self, shared](llm_reply& reply) {
             --inflight;
-            out.ready.push_back(
-              hooks.finish(std::move(*shared), &reply, nullptr));
+            finished(hooks.finish(std::move(*shared), &reply, nullptr));
             flush(self);
             pump(self);
           },
           [this, self, shared](caf::error& err) {
             --inflight;
             auto e = decode_error(err);
-            out.ready.push_back(hooks.finish(std::move(*shared), nullptr, &e));
+            finished(hooks.finish(std::move(*shared), nullptr, &e));
             flush(self);
             pump(self);
           });

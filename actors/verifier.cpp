@@ -73,6 +73,7 @@ void start(self_ptr self, item_record x) {
         --s.running;
         item->status = item_status::failed;
         item->why = {"verify", "sandbox_error", decode_error(err).message};
+        ++s.failed;
         s.out.ready.push_back(std::move(*item));
         pump(self);
       });
@@ -100,12 +101,29 @@ void pump(self_ptr self) {
 
 } // namespace
 
+stage_status verifier_state::status() const {
+  stage_status s;
+  s.name = spec.name;
+  s.kind = spec.kind;
+  s.queued = waiting.size();
+  s.inflight = running;
+  s.ready = out.ready.size();
+  s.in = in.total;
+  s.out = out.sent;
+  s.failed = failed;
+  s.upstream_done = in.upstream_done;
+  s.done = out.done_sent;
+  return s;
+}
+
 item_stage_actor::behavior_type
 verifier(item_stage_actor::stateful_pointer<verifier_state> self,
-         context_ptr ctx, std::vector<sandbox_worker_actor> workers,
+         context_ptr ctx, stage_spec spec,
+         std::vector<sandbox_worker_actor> workers,
          consumer_actor<item_record> downstream) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
+  st.spec = std::move(spec);
   st.workers = std::move(workers);
   st.downstream = std::move(downstream);
   st.in.bound = static_cast<uint32_t>(st.workers.size()) * 4;
@@ -117,9 +135,10 @@ verifier(item_stage_actor::stateful_pointer<verifier_state> self,
     else
       s.waiting.push_back(std::move(x));
   };
-  // This stage makes no LLM calls; it never asks for credit.
-  auto ignore_credit = [](self_ptr, uint32_t) {};
-  return own_stage_behavior(self, admit, pump, ignore_credit);
+  return own_stage_behavior<item_stage_actor>(
+    self, admit, pump,
+    // This stage makes no LLM calls; it never asks for credit.
+    [](atom::credit, const std::string&, uint32_t) {});
 }
 
 } // namespace kpsynth

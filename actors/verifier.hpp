@@ -16,6 +16,7 @@ namespace kpsynth {
 /// few detached sandbox workers so that a slow program never blocks CAF.
 struct verifier_state {
   context_ptr ctx;
+  stage_spec spec;
   std::vector<sandbox_worker_actor> workers;
   std::size_t next_worker = 0;
   producer_actor upstream;
@@ -24,6 +25,9 @@ struct verifier_state {
   flow::outbound_buffer<item_record> out;
   std::deque<item_record> waiting; ///< Items for which no worker is free.
   uint32_t running = 0;
+  uint64_t failed = 0; ///< Items whose sandbox run failed.
+
+  stage_status status() const;
 
   static inline const char* name = "verifier";
 };
@@ -35,7 +39,8 @@ void judge_program_output(item_record& x, const program_run& run,
 
 item_stage_actor::behavior_type
 verifier(item_stage_actor::stateful_pointer<verifier_state> self,
-         context_ptr ctx, std::vector<sandbox_worker_actor> workers,
+         context_ptr ctx, stage_spec spec,
+         std::vector<sandbox_worker_actor> workers,
          consumer_actor<item_record> downstream);
 
 } // namespace kpsynth

@@ -23,6 +23,10 @@ namespace kpsynth::app {
 /// `kpsynth run <config.toml>`: the daemon's main job.
 int run_command(const std::string& config_file, bool quiet);
 
+/// `kpsynth pipeline show <config.toml>`: the resolved topology (stages,
+/// kinds, models, prompts), with the prompt pack checked against it.
+int pipeline_show_command(const std::string& config_file);
+
 /// `kpsynth sim`: a stand-alone simulator until SIGINT/SIGTERM.
 struct sim_command_options {
   std::string config_file; ///< Optional: take [simulator] from here.

@@ -23,6 +23,13 @@ int main(int argc, char** argv) {
     ->check(CLI::ExistingFile);
   run->add_flag("-q,--quiet", quiet, "no progress lines");
 
+  auto* pipeline = cli.add_subcommand("pipeline", "pipeline tools");
+  pipeline->require_subcommand(1);
+  auto* show = pipeline->add_subcommand(
+    "show", "print the resolved topology and check the prompt pack");
+  show->add_option("config", config_file, "job configuration (TOML)")
+    ->required()
+    ->check(CLI::ExistingFile);
   auto* sim = cli.add_subcommand(
     "sim", "serve the built-in OpenAI-compatible simulator until stopped");
   kpsynth::app::sim_command_options so;
@@ -184,6 +191,8 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
   if (*run)
     return kpsynth::app::run_command(config_file, quiet);
+  if (*show)
+    return kpsynth::app::pipeline_show_command(config_file);
   if (*sim) {
     so.address_given = sim->count("--address") > 0;
     so.port_given = sim->count("--port") > 0;

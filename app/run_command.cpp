@@ -146,8 +146,8 @@ int run_command(const std::string& config_file, bool quiet) {
         return 2;
       }
       ctl.emplace(std::move(*c));
-      ctl_actor = sys.spawn(control, ctx, ctl->token, p->pools, p->sink,
-                            p->panel, [] { interrupted = true; });
+      ctl_actor = sys.spawn(control, ctx, ctl->token, control_targets_of(*p),
+                            [] { interrupted = true; });
       attach_control(*ctl, ctl_actor);
       spdlog::info("control API at {} (bearer token in {})", ctl->url,
                    (cfg->run.output_dir / "control.json").string());

@@ -62,6 +62,20 @@ struct stage_config {
   uint32_t samples = 1;    ///< Solutions per problem (solve stage).
 };
 
+/// One stage of the configured pipeline (`[[pipeline.stages]]`), in the
+/// order items flow through it. The core knows only these common fields; a
+/// stage kind reads its own keys from `options` and the stage registry
+/// rejects keys the kind does not declare.
+struct pipeline_stage {
+  std::string name; ///< Unique; names the stage in traces, status, errors.
+  std::string kind; ///< A registered stage kind ("solve", "judge_panel"...).
+  stage_config settings;
+  /// The kind's own keys as written: strings verbatim, numbers and booleans
+  /// in TOML spelling.
+  std::map<std::string, std::string> options;
+  std::string where; ///< "file:line" of the entry, for errors.
+};
+
 /// A judge of the panel.
 struct judge_config {
   std::string name;
@@ -183,7 +197,11 @@ struct kpsynth_config {
   run_config run;
   simulator_config simulator;
   std::map<std::string, model_config> models;
-  std::map<std::string, stage_config> stages; ///< extract, generate, solve.
+  /// Legacy `[stages.<name>]` tables (extract, generate, solve, program);
+  /// used only when `pipeline` is empty, see effective_pipeline().
+  std::map<std::string, stage_config> stages;
+  /// The configured topology, `[[pipeline.stages]]`, in order.
+  std::vector<pipeline_stage> pipeline;
   std::vector<judge_config> panel;
   planner_config planner;
   decontam_config decontam;
@@ -195,6 +213,12 @@ struct kpsynth_config {
   std::map<std::string, int64_t> caf_int;
   std::map<std::string, std::string> caf_string;
 };
+
+/// The pipeline to run: `pipeline` as configured, or, for a file that uses
+/// the legacy `[stages.*]` tables, the fixed chain those tables describe:
+/// extract, plan, generate, decontam (when enabled), solve, program and
+/// verify (when [stages.program] exists), judge_panel.
+std::vector<pipeline_stage> effective_pipeline(const kpsynth_config& c);
 
 /// Reads and validates a configuration file. Relative paths in it are
 /// resolved against the file's directory. Errors name file:line and key.

@@ -153,14 +153,6 @@ std::optional<problem> read_kind(const toml::table& t,
       k.placeholders.push_back(*s);
     }
   }
-  auto& provided = prompt_pack::provided_values(k.name);
-  for (auto& p : k.placeholders)
-    if (!provided.empty()
-        && std::find(provided.begin(), provided.end(), p) == provided.end())
-      return make_problem("unknown_placeholder",
-                          "kind '" + k.name + "' declares placeholder '" + p
-                            + "', which the pipeline never provides",
-                          here);
   if (auto* sys = t.get("system")) {
     auto s = sys->value<std::string>();
     if (!s)
@@ -188,36 +180,6 @@ std::optional<problem> read_kind(const toml::table& t,
 }
 
 } // namespace
-
-const std::vector<std::string>& prompt_pack::known_kinds() {
-  static const std::vector<std::string> kinds = {
-    "kp_extract",     "kp_quality", "kp_synonym",    "kp_representative",
-    "generate",       "difficulty", "solve",         "judge_problem",
-    "judge_solution", "program",    "program_judge", "same_problem"};
-  return kinds;
-}
-
-const std::vector<std::string>&
-prompt_pack::provided_values(std::string_view kind) {
-  static const std::map<std::string, std::vector<std::string>, std::less<>>
-    values = {
-      {"kp_extract", {"problem", "solution", "max_points"}},
-      {"kp_quality", {"knowledge_points", "count"}},
-      {"kp_synonym", {"kp_a", "kp_b"}},
-      {"kp_representative", {"knowledge_points", "count"}},
-      {"generate", {"knowledge_points", "count"}},
-      {"difficulty", {"problem"}},
-      {"solve", {"problem"}},
-      {"judge_problem", {"problem"}},
-      {"judge_solution", {"problem", "solution"}},
-      {"program", {"problem"}},
-      {"program_judge", {"problem", "program"}},
-      {"same_problem", {"problem_a", "problem_b"}},
-    };
-  static const std::vector<std::string> none;
-  auto i = values.find(kind);
-  return i == values.end() ? none : i->second;
-}
 
 std::vector<template_piece> split_template(std::string_view text) {
   std::vector<template_piece> result;
@@ -337,12 +299,6 @@ result<prompt_pack> load_prompt_pack(const std::filesystem::path& dir) {
     k.pieces = split_template(k.text);
     result.kinds_.emplace(k.name, std::move(k));
   }
-  for (auto& kind : prompt_pack::known_kinds())
-    if (!result.kinds_.count(kind))
-      return make_problem("missing_kind",
-                          "pack defines no [kinds." + kind
-                            + "], which the pipeline needs",
-                          manifest.string());
   return result;
 }
 

@@ -42,20 +42,12 @@ struct prompt_kind {
   std::vector<template_piece> pieces; ///< `text`, split for rendering.
 };
 
-/// A loaded and validated prompt pack. Cheap to copy around by const
-/// reference; immutable after loading.
+/// A loaded and validated prompt pack. Which kinds a pack must define, and
+/// which values their placeholders may name, depends on the stages that
+/// send them: the stage registry checks that (check_prompts), not the pack.
+/// Cheap to copy around by const reference; immutable after loading.
 class prompt_pack {
  public:
-  /// The prompt kinds kpsynth's pipeline uses. Every pack must define all of
-  /// them; the names are a contract shared with the simulator.
-  static const std::vector<std::string>& known_kinds();
-
-  /// The values the pipeline provides when it renders `kind`. A template of a
-  /// known kind may only declare placeholders from this list, so that a
-  /// misspelt placeholder is a start-up error rather than a failed render.
-  /// Empty for kinds that are not known.
-  static const std::vector<std::string>& provided_values(std::string_view kind);
-
   /// Renders `kind` with `values` inserted verbatim. Fails if the kind is
   /// unknown or a placeholder has no value; extra values are ignored.
   result<std::string>
@@ -90,9 +82,9 @@ class prompt_pack {
 
 /// Loads `dir/pack.toml` and every template it names. Errors name the file
 /// and, for TOML and template problems, the line: a TOML syntax error, a
-/// missing or unreadable template, a missing known kind, a template whose
-/// first line is not `### Task: <kind>`, a template missing a declared
-/// placeholder or using an undeclared one.
+/// missing or unreadable template, a template whose first line is not
+/// `### Task: <kind>`, a template missing a declared placeholder or using
+/// an undeclared one.
 result<prompt_pack> load_prompt_pack(const std::filesystem::path& dir);
 
 /// Splits a template into literal and placeholder pieces. A placeholder is

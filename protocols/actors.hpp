@@ -72,6 +72,12 @@ using consumer_actor = caf::typed_actor<
   // The upstream will send nothing more.
   caf::reacts_to<atom::done>>;
 
+/// The STAGE STATUS interface every pipeline stage answers (the one status
+/// protocol of VAST's components): queue, in flight, credit, in/out/failed.
+using stage_status_actor = caf::typed_actor<
+  // Reports the stage's numbers.
+  caf::replies_to<atom::status>::with<stage_status>>;
+
 // -- inference ----------------------------------------------------------------
 
 /// The LLM CLIENT actor interface: one per OpenAI-compatible endpoint. It
@@ -120,17 +126,20 @@ using model_pool_actor = caf::typed_actor<
 using seed_source_actor = producer_actor;
 
 /// The EXTRACTOR actor interface: seeds in, knowledge-point lists out.
-using extractor_actor = consumer_actor<seed_problem>::extend_with<
-  producer_actor>::extend_with<credit_listener_actor>;
+using extractor_actor =
+  consumer_actor<seed_problem>::extend_with<producer_actor>::extend_with<
+    credit_listener_actor>::extend_with<stage_status_actor>;
 
 /// The PLANNER actor interface: collects knowledge points, builds the KP
 /// graph once extraction is done and emits combinations as new items.
-using planner_actor = consumer_actor<kp_list>::extend_with<producer_actor>;
+using planner_actor = consumer_actor<kp_list>::extend_with<
+  producer_actor>::extend_with<stage_status_actor>;
 
 /// The ITEM STAGE interface: generator, solver and any other stage that
 /// transforms items one by one with LLM calls.
-using item_stage_actor = consumer_actor<item_record>::extend_with<
-  producer_actor>::extend_with<credit_listener_actor>;
+using item_stage_actor =
+  consumer_actor<item_record>::extend_with<producer_actor>::extend_with<
+    credit_listener_actor>::extend_with<stage_status_actor>;
 
 /// The SANDBOX WORKER actor interface: runs one generated program in the
 /// sandbox. Workers are detached actors (own thread), since a run blocks.
@@ -160,12 +169,11 @@ typename Inspector::result_type inspect(Inspector& f, panel_member& x) {
 /// The PANEL actor interface (vote aggregator): fans items out to the
 /// judges, combines their verdicts (weighted problem score against the
 /// threshold, single-vote veto on the solution) and forwards the result.
-using panel_actor =
-  consumer_actor<item_record>::extend_with<producer_actor>::extend_with<
-    caf::typed_actor<
-      // Replaces the judge panel while the pipeline runs; items already being
-      // judged finish with the panel they started with. Returns the new size.
-      caf::replies_to<atom::panel, std::vector<panel_member>>::with<uint32_t>>>;
+using panel_actor = consumer_actor<item_record>::extend_with<producer_actor>::
+  extend_with<stage_status_actor>::extend_with<caf::typed_actor<
+    // Replaces the judge panel while the pipeline runs; items already being
+    // judged finish with the panel they started with. Returns the new size.
+    caf::replies_to<atom::panel, std::vector<panel_member>>::with<uint32_t>>>;
 
 /// The SINK actor interface: appends finished items and seed outcomes to
 /// JSONL files and keeps the run's counters.

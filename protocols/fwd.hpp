@@ -56,6 +56,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(kpsynth, caf::first_custom_type_id)
   KPSYNTH_ADD_TYPE_ID((kpsynth::endpoint_status))
   KPSYNTH_ADD_TYPE_ID((std::vector<kpsynth::endpoint_status>))
   KPSYNTH_ADD_TYPE_ID((kpsynth::pipeline_status))
+  KPSYNTH_ADD_TYPE_ID((kpsynth::stage_status))
   KPSYNTH_ADD_TYPE_ID((kpsynth::panel_member))
   KPSYNTH_ADD_TYPE_ID((std::vector<kpsynth::panel_member>))
 

@@ -121,6 +121,13 @@ typename Inspector::result_type inspect(Inspector& f, endpoint_status& x) {
 }
 
 template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stage_status& x) {
+  return f(caf::meta::type_name("kpsynth.stage_status"), x.name, x.kind,
+           x.queued, x.inflight, x.ready, x.credit, x.in, x.out, x.failed,
+           x.upstream_done, x.done);
+}
+
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pipeline_status& x) {
   return f(caf::meta::type_name("kpsynth.pipeline_status"), x.seeds_read,
            x.seeds_bad, x.seeds_extracted, x.seeds_failed, x.knowledge_points,

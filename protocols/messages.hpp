@@ -218,6 +218,22 @@ struct endpoint_status {
   double server_waiting = -1;
 };
 
+/// What one stage reports about itself, so that a user sees where items
+/// pile up (GET /v1/status lists every stage).
+struct stage_status {
+  std::string name;
+  std::string kind;
+  uint64_t queued = 0;   ///< Received, waiting for work.
+  uint64_t inflight = 0; ///< In work: LLM calls, sandbox runs, judging.
+  uint64_t ready = 0;    ///< Finished, waiting for downstream to pull.
+  uint64_t credit = 0;   ///< Pool credit held unused.
+  uint64_t in = 0;       ///< Received in total.
+  uint64_t out = 0;      ///< Sent downstream in total.
+  uint64_t failed = 0;   ///< Of `out`, failed in this stage.
+  bool upstream_done = false;
+  bool done = false; ///< Sent end-of-stream downstream.
+};
+
 /// Counters of the pipeline, for progress output and the final summary.
 struct pipeline_status {
   uint64_t seeds_read = 0;

@@ -19,6 +19,15 @@ uint32_t estimate_tokens(std::string_view s) {
   return std::max<uint32_t>(1, static_cast<uint32_t>((s.size() + 3) / 4));
 }
 
+/// The prompt kinds of the math pack that the simulator answers.
+const std::vector<std::string>& math_kinds() {
+  static const std::vector<std::string> kinds = {
+    "kp_extract",     "kp_quality", "kp_synonym",    "kp_representative",
+    "generate",       "difficulty", "solve",         "judge_problem",
+    "judge_solution", "program",    "program_judge", "same_problem"};
+  return kinds;
+}
+
 /// The known kind named by a "### Task: <kind>" line, or empty.
 std::string task_of(std::string_view message) {
   for (auto line : llm_text::lines_of(message)) {
@@ -26,7 +35,7 @@ std::string task_of(std::string_view message) {
     if (s.substr(0, 10) != "### Task: ")
       continue;
     auto kind = std::string{llm_text::trim(s.substr(10))};
-    auto& known = core::prompt_pack::known_kinds();
+    auto& known = math_kinds();
     if (std::find(known.begin(), known.end(), kind) != known.end())
       return kind;
   }

@@ -199,10 +199,12 @@ struct decontam_fixture : fixtures::deterministic_actor_system {
   /// feeder -> decontaminator -> probe pulling `pull`.
   void wire(rephrase_setup rs, uint32_t pull = 100) {
     auto probe = spawn(fixtures::consumer_probe, out, pull);
-    auto dc = spawn(decontaminator, ctx,
-                    std::shared_ptr<const quality::decontaminator>{benchmarks},
-                    std::shared_ptr<quality::dedup_index>{},
-                    consumer_actor<item_record>{probe}, std::move(rs));
+    auto dc = spawn(
+      decontaminator, ctx,
+      stage_spec{"decontam", "decontam", ctx->cfg.stages.at("generate"), {}, 1},
+      std::shared_ptr<const quality::decontaminator>{benchmarks},
+      std::shared_ptr<quality::dedup_index>{},
+      consumer_actor<item_record>{probe}, std::move(rs));
     source = spawn(fixtures::feeder, consumer_actor<item_record>{dc}, in);
     run();
   }

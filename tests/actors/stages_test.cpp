@@ -104,11 +104,21 @@ struct stage_fixture : fixtures::deterministic_actor_system {
     pool = spawn(fixtures::fake_pool, plog);
   }
 
+  /// The spec of stage `name` as the legacy [stages] tables give it.
+  stage_spec spec(const char* name, int32_t priority) const {
+    auto i = ctx->cfg.stages.find(name);
+    auto settings =
+      i == ctx->cfg.stages.end() ? config::stage_config{} : i->second;
+    return stage_spec{name, name, settings, {}, priority};
+  }
+
   /// feeder -> generator -> solver -> probe that pulls `pull` at first.
   void wire_generate_solve(uint32_t pull) {
     probe = spawn(consumer_probe, out, pull);
-    auto sol = spawn(solver, ctx, pool, consumer_actor<item_record>{probe});
-    auto gen = spawn(generator, ctx, pool, consumer_actor<item_record>{sol});
+    auto sol = spawn(solver, ctx, spec("solve", 2), pool,
+                     consumer_actor<item_record>{probe});
+    auto gen = spawn(generator, ctx, spec("generate", 1), pool,
+                     consumer_actor<item_record>{sol});
     source = spawn(feeder, consumer_actor<item_record>{gen}, in);
     run();
   }
@@ -327,12 +337,13 @@ TEST_CASE_METHOD(stage_fixture, "the panel changes while items are judged",
   blog->name = "fake-b";
   blog->answer = well_behaved;
   auto pool_b = spawn(fixtures::fake_pool, blog);
-  auto a =
-    spawn(judge, ctx, config::judge_config{"judge-a", "judge-a", 1.0}, pool);
-  auto b =
-    spawn(judge, ctx, config::judge_config{"judge-b", "judge-b", 1.0}, pool_b);
+  auto a = spawn(judge, ctx, config::judge_config{"judge-a", "judge-a", 1.0},
+                 pool, int32_t{3});
+  auto b = spawn(judge, ctx, config::judge_config{"judge-b", "judge-b", 1.0},
+                 pool_b, int32_t{3});
   probe = spawn(consumer_probe, out, 100);
-  auto pan = spawn(panel, ctx, std::vector<panel_member>{{"judge-a", a, 1.0}},
+  auto pan = spawn(panel, ctx, spec("judge_panel", 3),
+                   std::vector<panel_member>{{"judge-a", a, 1.0}},
                    consumer_actor<item_record>{probe});
   source = spawn(feeder, consumer_actor<item_record>{pan}, in);
   run();

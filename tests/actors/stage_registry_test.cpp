@@ -1,0 +1,305 @@
+// The stage registry and the configured topology: kinds resolved from TOML,
+// bad topologies named by file and line, the prompt pack checked against
+// the prompts the configured stages send, and kinds added by a domain.
+
+#include "actors/stage_registry.hpp"
+#include "core/config.hpp"
+#include "tests/fixtures/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+using namespace kpsynth;
+using kpsynth::fixtures::temp_dir;
+
+namespace {
+
+const std::string models = R"(
+[run]
+seeds = "seeds.jsonl"
+prompts = "pack"
+
+[models.small]
+endpoints = ["sim"]
+
+[models.big]
+endpoints = ["sim"]
+
+[decontam]
+enabled = false
+
+[[panel]]
+name = "judge-a"
+model = "small"
+)";
+
+/// A pipeline of `stages` (TOML entries) after the common tables.
+result<topology> resolve(const std::string& stages) {
+  auto cfg = config::parse(models + stages, "job.toml", ".");
+  if (!cfg)
+    return cfg.error();
+  return resolve_topology(*cfg, stage_registry::with_builtins());
+}
+
+/// The line of the first `[[pipeline.stages]]` of `"\n" + stages`.
+std::string first_stage_line(int offset = 0) {
+  auto n = std::count(models.begin(), models.end(), '\n') + 2 + offset;
+  return "job.toml:" + std::to_string(n);
+}
+
+std::string error_of(const std::string& stages) {
+  auto t = resolve(stages);
+  REQUIRE_FALSE(t);
+  return t.error().to_string();
+}
+
+const std::string gsdp = R"(
+[[pipeline.stages]]
+kind = "extract"
+model = "small"
+
+[[pipeline.stages]]
+kind = "plan"
+
+[[pipeline.stages]]
+kind = "generate"
+model = "small"
+
+[[pipeline.stages]]
+name = "solve-big"
+kind = "solve"
+model = "big"
+samples = 3
+queue = 8
+
+[[pipeline.stages]]
+kind = "judge_panel"
+)";
+
+/// Copies the math pack into `dir` so that a test can break one file.
+std::filesystem::path copy_pack(const temp_dir& dir) {
+  auto to = dir.path() / "pack";
+  std::filesystem::copy(
+    std::filesystem::path{KPSYNTH_SOURCE_DIR} / "prompts" / "math", to);
+  return to;
+}
+
+void replace_in(const std::filesystem::path& file, const std::string& from,
+                const std::string& to) {
+  std::ifstream in{file};
+  std::string text{std::istreambuf_iterator<char>{in}, {}};
+  auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  std::ofstream{file} << text;
+}
+
+} // namespace
+
+TEST_CASE("a configured pipeline resolves in order with priorities") {
+  auto t = resolve(gsdp);
+  INFO((t ? "" : t.error().to_string()));
+  REQUIRE(t);
+  REQUIRE(t->stages.size() == 5);
+  CHECK(t->stages[0].spec.name == "extract");
+  CHECK(t->stages[3].spec.name == "solve-big");
+  CHECK(t->stages[3].spec.kind == "solve");
+  CHECK(t->stages[3].spec.settings.model == "big");
+  CHECK(t->stages[3].spec.settings.samples == 3);
+  CHECK(t->stages[3].spec.settings.queue == 8);
+  for (std::size_t i = 0; i < t->stages.size(); ++i)
+    CHECK(t->stages[i].spec.priority == static_cast<int32_t>(i));
+  // The panel asks program_judge only when a program stage runs.
+  auto& panel = t->stages[4].prompts;
+  CHECK(panel.size() == 2);
+}
+
+TEST_CASE("legacy [stages] tables resolve to the fixed chain") {
+  auto cfg = config::parse(models + R"(
+[stages.extract]
+model = "small"
+[stages.generate]
+model = "small"
+queue = 16
+[stages.solve]
+model = "big"
+[stages.program]
+model = "big"
+)",
+                           "job.toml", ".");
+  REQUIRE(cfg);
+  auto t = resolve_topology(*cfg, stage_registry::with_builtins());
+  REQUIRE(t);
+  std::vector<std::string> kinds;
+  for (auto& s : t->stages)
+    kinds.push_back(s.spec.kind);
+  CHECK(kinds
+        == std::vector<std::string>{"extract", "plan", "generate", "solve",
+                                    "program", "verify", "judge_panel"});
+  CHECK(t->stages[1].spec.settings.queue == 16);
+  CHECK(t->stages.back().prompts.size() == 3);
+}
+
+TEST_CASE("bad topologies are errors naming the file, line and stage") {
+  SECTION("unknown kind") {
+    auto e = error_of("\n[[pipeline.stages]]\nkind = \"solver\"\n");
+    CHECK_THAT(e, Catch::Contains(first_stage_line()));
+    CHECK_THAT(e, Catch::Contains("unknown kind 'solver'"));
+    CHECK_THAT(e, Catch::Contains("judge_panel"));
+  }
+  SECTION("a kind's unknown setting") {
+    auto e = error_of(gsdp + "samplez = 2\n");
+    CHECK_THAT(e, Catch::Contains("stage 'judge_panel'"));
+    CHECK_THAT(e, Catch::Contains("no setting 'samplez'"));
+  }
+  SECTION("consumes what the stage before does not produce") {
+    auto e = error_of(R"(
+[[pipeline.stages]]
+kind = "plan"
+)");
+    CHECK_THAT(e, Catch::Contains("consumes knowledge_points"));
+    CHECK_THAT(e, Catch::Contains("the seed source"));
+  }
+  SECTION("the last stage must produce items") {
+    auto e = error_of(R"(
+[[pipeline.stages]]
+kind = "extract"
+model = "small"
+)");
+    CHECK_THAT(e, Catch::Contains("the sink takes items"));
+  }
+  SECTION("a model-calling kind without a model") {
+    auto e = error_of("\n[[pipeline.stages]]\nkind = \"extract\"\n");
+    CHECK_THAT(e, Catch::Contains("set 'model'"));
+  }
+  SECTION("names are unique and models exist") {
+    auto e = error_of(gsdp + "\n[[pipeline.stages]]\nkind = \"judge_panel\"\n");
+    CHECK_THAT(e, Catch::Contains("'judge_panel' is used twice"));
+    auto f =
+      error_of("\n[[pipeline.stages]]\nkind = \"extract\"\nmodel = \"huge\"\n");
+    CHECK_THAT(f, Catch::Contains("unknown model 'huge'"));
+    CHECK_THAT(f, Catch::Contains(first_stage_line(2)));
+  }
+  SECTION("legacy tables and a configured pipeline together") {
+    auto e = error_of(gsdp + "\n[stages.extract]\nmodel = \"small\"\n");
+    CHECK_THAT(e, Catch::Contains("not both"));
+  }
+}
+
+TEST_CASE("the prompt pack is checked against the configured stages") {
+  temp_dir dir{"registry"};
+  auto pack_dir = copy_pack(dir);
+  auto t = resolve(gsdp);
+  REQUIRE(t);
+  SECTION("kinds no stage sends are not required") {
+    // Keep only the kinds this pipeline sends: no program, no difficulty,
+    // no KP clustering prompts.
+    std::ifstream in{pack_dir / "pack.toml"};
+    std::string text{std::istreambuf_iterator<char>{in}, {}};
+    in.close();
+    std::string kept;
+    std::size_t at = 0;
+    for (auto next = text.find("\n[kinds."); at != std::string::npos;
+         next = text.find("\n[kinds.", at + 1)) {
+      auto block = text.substr(at, next == std::string::npos ? std::string::npos
+                                                             : next - at);
+      bool needed = at == 0;
+      for (auto kind : {"kp_extract", "generate", "solve", "judge_problem",
+                        "judge_solution"})
+        needed |=
+          block.find(std::string{"[kinds."} + kind + "]") != std::string::npos;
+      if (needed)
+        kept += block;
+      at = next;
+    }
+    std::ofstream{pack_dir / "pack.toml"} << kept;
+    auto pack = core::load_prompt_pack(pack_dir);
+    INFO((pack ? "" : pack.error().to_string()));
+    REQUIRE(pack);
+    CHECK(pack->kinds().size() == 5);
+    CHECK_FALSE(check_prompts(*t, *pack));
+  }
+  SECTION("a kind a stage sends must exist") {
+    auto pack = core::load_prompt_pack(pack_dir);
+    REQUIRE(pack);
+    auto cfg = config::parse(models + gsdp, "job.toml", ".");
+    REQUIRE(cfg);
+    cfg->pipeline.insert(cfg->pipeline.begin() + 4,
+                         config::pipeline_stage{"judge-2", "nonexistent"});
+    CHECK_FALSE(resolve_topology(*cfg, stage_registry::with_builtins()));
+    auto copy = *t;
+    copy.stages[2].prompts[0].kind = "generate_v2";
+    auto err = check_prompts(copy, *pack);
+    REQUIRE(err);
+    CHECK_THAT(err->to_string(), Catch::Contains("'generate_v2'"));
+    CHECK_THAT(err->to_string(), Catch::Contains("pack.toml"));
+  }
+  SECTION("a placeholder the stage does not provide, at file:line") {
+    replace_in(pack_dir / "solve.txt", "{{problem}}", "{{problem}}\n{{hint}}");
+    replace_in(pack_dir / "pack.toml",
+               "file = \"solve.txt\"\nplaceholders = [\"problem\"]",
+               "file = \"solve.txt\"\nplaceholders = [\"problem\", \"hint\"]");
+    auto pack = core::load_prompt_pack(pack_dir);
+    INFO((pack ? "" : pack.error().to_string()));
+    REQUIRE(pack);
+    auto err = check_prompts(*t, *pack);
+    REQUIRE(err);
+    CHECK_THAT(err->to_string(), Catch::Contains("{{hint}}"));
+    CHECK_THAT(err->to_string(), Catch::Contains("stage 'solve-big'"));
+    auto text = (pack_dir / "solve.txt").string() + ":";
+    CHECK_THAT(err->where, Catch::StartsWith(text));
+    CHECK(err->where != text + "1");
+  }
+  SECTION("a required value the template never uses") {
+    auto copy = *t;
+    copy.stages[3].prompts[0].requires_.push_back("solution");
+    copy.stages[3].prompts[0].provides.push_back("solution");
+    auto pack = core::load_prompt_pack(pack_dir);
+    REQUIRE(pack);
+    auto err = check_prompts(copy, *pack);
+    REQUIRE(err);
+    CHECK(err->code == "missing_placeholder");
+    CHECK_THAT(err->where, Catch::Contains("solve.txt:1"));
+  }
+}
+
+namespace {
+
+/// A domain's kind, registered the way a domain library does it.
+const bool registered = stage_registry::add_domain([](stage_registry& r) {
+  stage_kind k;
+  k.name = "test_domain_echo";
+  k.doc = "passes items on";
+  k.spawn = [](stage_env& env) -> result<caf::actor> { return env.downstream; };
+  r.add(std::move(k));
+});
+
+} // namespace
+
+TEST_CASE("a domain adds kinds without editing the core") {
+  CHECK(registered);
+  auto r = stage_registry::with_builtins();
+  CHECK(r.find("test_domain_echo") != nullptr);
+  CHECK(r.find("solve") != nullptr);
+  auto t = resolve(R"(
+[[pipeline.stages]]
+kind = "extract"
+model = "small"
+[[pipeline.stages]]
+kind = "plan"
+[[pipeline.stages]]
+kind = "test_domain_echo"
+)");
+  REQUIRE(t);
+  CHECK(t->stages.back().spec.kind == "test_domain_echo");
+  stage_registry twice;
+  stage_kind k;
+  k.name = "x";
+  k.spawn = [](stage_env& env) -> result<caf::actor> { return env.downstream; };
+  CHECK_FALSE(twice.add(k));
+  CHECK(twice.add(k));
+}
