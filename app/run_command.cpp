@@ -1,5 +1,6 @@
 #include "actors/control.hpp"
 #include "actors/pipeline.hpp"
+#include "actors/supervisor.hpp"
 #include "app/commands.hpp"
 #include "app/control_server.hpp"
 #include "net/http_server.hpp"
@@ -25,29 +26,7 @@ namespace {
 
 std::atomic<bool> interrupted{false};
 
-/// Progress numbers gathered from the sink and the pools.
-struct snapshot {
-  pipeline_status status;
-  std::vector<endpoint_status> endpoints;
-};
-
-snapshot poll(caf::scoped_actor& self, pipeline& p) {
-  snapshot result;
-  self->request(p.sink, std::chrono::seconds{5}, atom::status_v)
-    .receive([&](pipeline_status& s) { result.status = std::move(s); },
-             [&](caf::error&) {});
-  for (auto& [name, pool] : p.pools)
-    self->request(pool, std::chrono::seconds{5}, atom::status_v)
-      .receive(
-        [&](std::vector<endpoint_status>& xs) {
-          for (auto& x : xs)
-            result.endpoints.push_back(std::move(x));
-        },
-        [&](caf::error&) {});
-  return result;
-}
-
-std::string progress_line(const snapshot& s, double elapsed) {
+std::string progress_line(const run_outcome& s, double elapsed) {
   auto& st = s.status;
   auto items = st.accepted + st.rejected + st.failed;
   std::string eps;
@@ -64,6 +43,174 @@ std::string progress_line(const snapshot& s, double elapsed) {
     eps);
 }
 
+void print_summary(const run_outcome& out, double elapsed,
+                   const config::kpsynth_config& cfg,
+                   const sim::server* simulator) {
+  auto& st = out.status;
+  auto items = st.accepted + st.rejected + st.failed;
+  fmt::print("\n== kpsynth summary ==\n"
+             "seeds:      {} extracted, {} failed, {} malformed lines\n"
+             "knowledge:  {} knowledge points\n"
+             "items:      {} total: {} accepted, {} rejected, {} failed\n"
+             "acceptance: {:.1f}%\n"
+             "tokens:     {} prompt, {} completion\n"
+             "time:       {:.1f} s ({:.2f} items/s)\n"
+             "output:     {}/items.jsonl, seeds.jsonl, "
+             "knowledge_points.jsonl\n",
+             st.seeds_extracted, st.seeds_failed, st.seeds_bad,
+             st.knowledge_points, items, st.accepted, st.rejected, st.failed,
+             items > 0 ? 100.0 * static_cast<double>(st.accepted)
+                           / static_cast<double>(items)
+                       : 0.0,
+             st.prompt_tokens, st.completion_tokens, elapsed,
+             elapsed > 0 ? static_cast<double>(items) / elapsed : 0.0,
+             cfg.run.output_dir.string());
+  if (simulator != nullptr) {
+    auto s = simulator->stats();
+    std::string faults;
+    for (auto& [name, n] : s.faults)
+      faults += fmt::format(" {}={}", name, n);
+    fmt::print("simulator:  {} requests, {} preemptions, faults:{}\n",
+               s.requests, s.engine.preemptions_total,
+               faults.empty() ? " none" : faults);
+  }
+  if (out.end == run_end::interrupted)
+    fmt::print("interrupted: run the same command again to continue where "
+               "it stopped\n");
+  if (out.end == run_end::failed)
+    fmt::print("failed:     {}\n            what was finished is written; "
+               "running the same command again continues\n",
+               out.failure);
+}
+
+/// Signals go to a dedicated thread; CAF and Asio threads never see them.
+void route_signals() {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  std::thread signals{[stop] {
+    int sig = 0;
+    sigwait(&stop, &sig);
+    interrupted = true;
+  }};
+  signals.detach();
+}
+
+/// Starts the in-process simulator when an endpoint says url = "sim" and
+/// points those endpoints at it.
+result<std::unique_ptr<sim::server>>
+maybe_simulator(net::io_runtime& io, config::kpsynth_config& cfg,
+                const std::string& config_file) {
+  bool wants_sim = false;
+  for (auto& [name, m] : cfg.models)
+    for (auto& ep : m.endpoints)
+      wants_sim |= ep.url == "sim";
+  if (!wants_sim)
+    return std::unique_ptr<sim::server>{};
+  if (!cfg.simulator.enabled)
+    return make_problem("invalid_config",
+                        "an endpoint says url = \"sim\" but [simulator] "
+                        "enabled = false",
+                        config_file);
+  auto srv = start_simulator(io, cfg.simulator, {}, config_file);
+  if (!srv)
+    return srv.error();
+  spdlog::info("using the built-in simulator at {} (profile {}); no real "
+               "model is called",
+               (*srv)->base_url(), cfg.simulator.profile);
+  for (auto& [name, m] : cfg.models)
+    for (auto& ep : m.endpoints)
+      if (ep.url == "sim")
+        ep.url = (*srv)->base_url();
+  return std::move(*srv);
+}
+
+/// The control API of a running job, if enabled.
+struct control_handle {
+  std::optional<control_endpoint> endpoint;
+  control_actor actor;
+};
+
+result<control_handle> start_control_api(caf::actor_system& sys,
+                                         net::io_runtime& io,
+                                         const context_ptr& ctx,
+                                         const pipeline& p) {
+  control_handle h;
+  auto& cfg = ctx->cfg;
+  if (!cfg.control.enabled)
+    return h;
+  auto c = start_control(io, cfg.control, cfg.run.output_dir);
+  if (!c)
+    return c.error();
+  h.endpoint.emplace(std::move(*c));
+  h.actor = sys.spawn(control, ctx, h.endpoint->token, control_targets_of(p),
+                      [] { interrupted = true; });
+  attach_control(*h.endpoint, h.actor);
+  spdlog::info("control API at {} (bearer token in {})", h.endpoint->url,
+               (cfg.run.output_dir / "control.json").string());
+  return h;
+}
+
+/// Spawns the pipeline, runs it to its end and stops every actor.
+int run_pipeline(caf::actor_system& sys, net::io_runtime& io,
+                 const context_ptr& ctx, bool quiet,
+                 const sim::server* simulator) {
+  auto& cfg = ctx->cfg;
+  auto p = spawn_pipeline(sys, ctx, io);
+  if (!p) {
+    spdlog::error("{}", p.error().to_string());
+    return 2;
+  }
+  pipeline_watch watch{*p};
+  if (p->resumed_items + p->resumed_seeds > 0)
+    spdlog::info("resuming: {} item(s) and {} seed outcome(s) already in {}",
+                 p->resumed_items, p->resumed_seeds,
+                 cfg.run.output_dir.string());
+  auto ctl = start_control_api(sys, io, ctx, *p);
+  auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                         - start)
+      .count();
+  };
+  run_outcome out;
+  if (!ctl) {
+    spdlog::error("{}", ctl.error().to_string());
+    out.end = run_end::failed;
+    out.failure = ctl.error().to_string();
+  } else {
+    run_loop_options opts;
+    opts.progress_interval = std::chrono::milliseconds{
+      static_cast<int64_t>(cfg.run.progress_interval_s * 1000)};
+    opts.interrupted = &interrupted;
+    if (!quiet)
+      opts.on_progress = [&](const run_outcome& o) {
+        fmt::print("{}\n", progress_line(o, elapsed()));
+      };
+    out = run_until_done(sys, *p, watch, opts);
+    print_summary(out, elapsed(), cfg, simulator);
+  }
+  watch.stopping();
+  caf::scoped_actor self{sys};
+  for (auto& a : all_actors(*p))
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+  if (ctl && ctl->endpoint) {
+    ctl->endpoint->server->stop();
+    self->send_exit(ctl->actor, caf::exit_reason::user_shutdown);
+  }
+  switch (out.end) {
+  case run_end::done:
+    return 0;
+  case run_end::interrupted:
+    return 130;
+  case run_end::failed:
+    return 1;
+  }
+  return 1;
+}
+
 } // namespace
 
 int run_command(const std::string& config_file, bool quiet) {
@@ -77,44 +224,12 @@ int run_command(const std::string& config_file, bool quiet) {
     spdlog::error("{}", pack.error().to_string());
     return 2;
   }
-  // Signals go to a dedicated thread; CAF and Asio threads never see them.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  std::thread signals{[stop] {
-    int sig = 0;
-    sigwait(&stop, &sig);
-    interrupted = true;
-  }};
-  signals.detach();
+  route_signals();
   net::io_runtime io{1};
-  std::unique_ptr<sim::server> simulator;
-  bool wants_sim = false;
-  for (auto& [name, m] : cfg->models)
-    for (auto& ep : m.endpoints)
-      wants_sim |= ep.url == "sim";
-  if (wants_sim) {
-    if (!cfg->simulator.enabled) {
-      spdlog::error("{}: an endpoint says url = \"sim\" but "
-                    "[simulator] enabled = false",
-                    config_file);
-      return 2;
-    }
-    auto srv = start_simulator(io, cfg->simulator, {}, config_file);
-    if (!srv) {
-      spdlog::error("{}", srv.error().to_string());
-      return 2;
-    }
-    simulator = std::move(*srv);
-    spdlog::info("using the built-in simulator at {} (profile {}); no real "
-                 "model is called",
-                 simulator->base_url(), cfg->simulator.profile);
-    for (auto& [name, m] : cfg->models)
-      for (auto& ep : m.endpoints)
-        if (ep.url == "sim")
-          ep.url = simulator->base_url();
+  auto simulator = maybe_simulator(io, *cfg, config_file);
+  if (!simulator) {
+    spdlog::error("{}", simulator.error().to_string());
+    return 2;
   }
   caf::actor_system_config sys_cfg;
   for (auto& [k, v] : cfg->caf_int)
@@ -127,96 +242,10 @@ int run_command(const std::string& config_file, bool quiet) {
     caf::actor_system sys{sys_cfg};
     auto ctx = std::make_shared<pipeline_context>(
       pipeline_context{*cfg, std::move(*pack)});
-    auto p = spawn_pipeline(sys, ctx, io);
-    if (!p) {
-      spdlog::error("{}", p.error().to_string());
-      return 2;
-    }
-    if (p->resumed_items + p->resumed_seeds > 0)
-      spdlog::info("resuming: {} item(s) and {} seed outcome(s) already in "
-                   "{}",
-                   p->resumed_items, p->resumed_seeds,
-                   cfg->run.output_dir.string());
-    std::optional<control_endpoint> ctl;
-    control_actor ctl_actor;
-    if (cfg->control.enabled) {
-      auto c = start_control(io, cfg->control, cfg->run.output_dir);
-      if (!c) {
-        spdlog::error("{}", c.error().to_string());
-        return 2;
-      }
-      ctl.emplace(std::move(*c));
-      ctl_actor = sys.spawn(control, ctx, ctl->token, control_targets_of(*p),
-                            [] { interrupted = true; });
-      attach_control(*ctl, ctl_actor);
-      spdlog::info("control API at {} (bearer token in {})", ctl->url,
-                   (cfg->run.output_dir / "control.json").string());
-    }
-    caf::scoped_actor self{sys};
-    auto start = std::chrono::steady_clock::now();
-    auto interval = std::chrono::milliseconds{
-      static_cast<int64_t>(cfg->run.progress_interval_s * 1000)};
-    snapshot last;
-    for (;;) {
-      auto next = std::chrono::steady_clock::now() + interval;
-      while (std::chrono::steady_clock::now() < next && !interrupted)
-        std::this_thread::sleep_for(std::chrono::milliseconds{20});
-      last = poll(self, *p);
-      auto elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-      if (!quiet)
-        fmt::print("{}\n", progress_line(last, elapsed));
-      if (last.status.done || interrupted)
-        break;
-    }
-    self->request(p->sink, std::chrono::seconds{10}, atom::flush_v)
-      .receive([](bool) {}, [](caf::error&) {});
-    auto elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-        .count();
-    auto& st = last.status;
-    auto items = st.accepted + st.rejected + st.failed;
-    fmt::print("\n== kpsynth summary ==\n"
-               "seeds:      {} extracted, {} failed, {} malformed lines\n"
-               "knowledge:  {} knowledge points\n"
-               "items:      {} total: {} accepted, {} rejected, {} failed\n"
-               "acceptance: {:.1f}%\n"
-               "tokens:     {} prompt, {} completion\n"
-               "time:       {:.1f} s ({:.2f} items/s)\n"
-               "output:     {}/items.jsonl, seeds.jsonl, "
-               "knowledge_points.jsonl\n",
-               st.seeds_extracted, st.seeds_failed, st.seeds_bad,
-               st.knowledge_points, items, st.accepted, st.rejected, st.failed,
-               items > 0 ? 100.0 * static_cast<double>(st.accepted)
-                             / static_cast<double>(items)
-                         : 0.0,
-               st.prompt_tokens, st.completion_tokens, elapsed,
-               elapsed > 0 ? static_cast<double>(items) / elapsed : 0.0,
-               cfg->run.output_dir.string());
-    if (simulator) {
-      auto s = simulator->stats();
-      std::string faults;
-      for (auto& [name, n] : s.faults)
-        faults += fmt::format(" {}={}", name, n);
-      fmt::print("simulator:  {} requests, {} preemptions, faults:{}\n",
-                 s.requests, s.engine.preemptions_total,
-                 faults.empty() ? " none" : faults);
-    }
-    if (interrupted) {
-      fmt::print("interrupted: run the same command again to continue where "
-                 "it stopped\n");
-      exit_code = 130;
-    }
-    for (auto& a : all_actors(*p))
-      self->send_exit(a, caf::exit_reason::user_shutdown);
-    if (ctl) {
-      ctl->server->stop();
-      self->send_exit(ctl_actor, caf::exit_reason::user_shutdown);
-    }
+    exit_code = run_pipeline(sys, io, ctx, quiet, simulator->get());
   }
-  if (simulator)
-    simulator->stop();
+  if (*simulator)
+    (*simulator)->stop();
   io.stop();
   return exit_code;
 }
