@@ -2,10 +2,10 @@
 
 #include "actors/context.hpp"
 #include "actors/flow.hpp"
+#include "decontam/decontam.hpp"
+#include "decontam/decontam_embedding.hpp"
+#include "decontam/dedup.hpp"
 #include "protocols/actors.hpp"
-#include "quality/decontam.hpp"
-#include "quality/decontam_embedding.hpp"
-#include "quality/dedup.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "protocols/actors.hpp"
-#include "quality/sandbox.hpp"
+#include "sandbox/sandbox.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 

@@ -3,10 +3,10 @@
 // and prints the table with the recommendation.
 
 #include "app/quality_commands.hpp"
-#include "quality/calibrate.hpp"
-#include "quality/calibrate_io.hpp"
-#include "quality/calibrate_sim.hpp"
-#include "quality/report_run.hpp"
+#include "calibration/calibrate.hpp"
+#include "calibration/calibrate_io.hpp"
+#include "calibration/calibrate_sim.hpp"
+#include "report/report_run.hpp"
 
 #include <fmt/format.h>
 

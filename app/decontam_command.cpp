@@ -1,7 +1,7 @@
 #include "app/tool_commands.hpp"
 #include "core/json.hpp"
-#include "quality/decontam.hpp"
-#include "quality/dedup.hpp"
+#include "decontam/decontam.hpp"
+#include "decontam/dedup.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

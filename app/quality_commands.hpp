@@ -69,7 +69,7 @@ struct report_options {
   /// The run's configuration: its [run] seeds and accept_threshold are used
   /// where `seeds` / `accept_threshold` are not given.
   std::string config;
-  /// Price table (TOML, see quality/report_price.hpp).
+  /// Price table (TOML, see report/report_price.hpp).
   std::string prices;
   /// Dollars per GPU-hour; overrides the table's [gpu] dollars_per_hour.
   double gpu_hour_price = -1;

@@ -3,8 +3,8 @@
 
 #include "app/quality_commands.hpp"
 #include "core/config.hpp"
-#include "quality/report_html.hpp"
-#include "quality/report_price.hpp"
+#include "report/report_html.hpp"
+#include "report/report_price.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 // Decontamination benchmark: builds the index over every bundled benchmark
 // set (data/bench), then measures recall on a deterministic probe set of
-// MATH test problems (exact copies and light edits, quality/decontam_probe),
+// MATH test problems (exact copies and light edits, decontam/decontam_probe),
 // how many MATH train problems get flagged and why, build time, memory and
 // query throughput; last, the incremental dedup_index on the same data.
 //
@@ -8,13 +8,13 @@
 //          [--ngram N] [--perm K] [--shingle S] [--margin M] [--fn-weight W]
 //          [--exact 0|1] [--every M] [--show-fp N]
 
-#include "quality/decontam.hpp"
+#include "decontam/decontam.hpp"
 
-#include "quality/decontam_jsonl.hpp"
-#include "quality/decontam_probe.hpp"
-#include "quality/dedup.hpp"
-#include "quality/minhash.hpp"
-#include "quality/ngram_text.hpp"
+#include "decontam/decontam_jsonl.hpp"
+#include "decontam/decontam_probe.hpp"
+#include "decontam/dedup.hpp"
+#include "decontam/minhash.hpp"
+#include "decontam/ngram_text.hpp"
 
 #include <chrono>
 #include <cstdio>

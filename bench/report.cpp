@@ -5,11 +5,11 @@
 //
 //   kpsynth_bench_report [items=50000]
 
-#include "quality/report.hpp"
+#include "report/report.hpp"
 
+#include "calibration/calibrate.hpp"
 #include "core/json.hpp"
 #include "core/seeds.hpp"
-#include "quality/calibrate.hpp"
 
 #include <fmt/format.h>
 

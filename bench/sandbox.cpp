@@ -3,7 +3,7 @@
 //
 //   kpsynth_bench_sandbox [runs]      (default 40 runs per configuration)
 
-#include "quality/sandbox.hpp"
+#include "sandbox/sandbox.hpp"
 
 #include <sys/wait.h>
 
