@@ -45,7 +45,10 @@ struct equiv_options {
   /// Wall-time budget of one comparison, parsing included. Checked
   /// cooperatively: no signals, no threads (see budget.hpp).
   std::chrono::microseconds budget{100'000};
-  /// Longer answers are refused as `unknown` without being parsed.
+  /// Longer inputs (whole solutions included) are refused as `unknown`.
+  std::size_t max_solution_chars = 200'000;
+  /// Longer answers, after extraction from a solution, are refused as
+  /// `unknown` without being parsed.
   std::size_t max_input_chars = 2000;
   /// Deeper nesting of brackets, fractions or powers is refused.
   std::size_t max_nesting = 100;
@@ -72,7 +75,7 @@ struct prepared_state;
 /// between threads.
 class prepared_answer {
  public:
-  /// The answer as given.
+  /// The answer (or whole solution) as given.
   const std::string& original() const;
   /// normalize_answer() of it.
   const std::string& normalized() const;
@@ -92,7 +95,9 @@ prepared_answer prepare_answer(std::string_view answer,
 
 /// Decides whether two final answers are the same.
 ///
-/// Steps: refuse over-long inputs; normalise both (normalize_answer) and
+/// Steps: refuse over-long inputs; take the final answer out of whole
+/// solutions and undo double escaping (answer_for_comparison()); bound the
+/// answer's size; normalise both (normalize_answer) and
 /// accept identical results; parse; compare structures (equations,
 /// intervals, sets, tuples, matrices, `\pm`, several answers, text) and
 /// scalars (GiNaC: normal/expand of the difference, exact for rationals;
