@@ -1,5 +1,6 @@
-// libFuzzer target for the answer pipeline: extraction, normalisation,
-// parsing and comparison of two answers split at the first tab (or newline).
+// libFuzzer target for the answer pipeline: extraction from whole solutions
+// (think blocks, phrases, boxes, double escaping), normalisation, parsing
+// and comparison of two inputs split at the first tab (or newline).
 // Every path must return within its budget, without crashes, leaks or
 // undefined behaviour.
 
@@ -7,6 +8,7 @@
 #include "text/extract.hpp"
 #include "text/grouping.hpp"
 #include "text/normalize.hpp"
+#include "text/solution.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -31,7 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   auto b = cut == std::string_view::npos ? std::string_view{"1"}
                                          : input.substr(cut + 1);
   (void)kpsynth::text::extract_final_answer(input);
-  (void)kpsynth::text::normalize_answer(a);
+  (void)kpsynth::text::undo_double_escaping(input);
+  (void)kpsynth::text::looks_like_solution(input);
+  (void)kpsynth::text::answer_for_comparison(input);
+  (void)kpsynth::text::normalize_with_units(a);
   kpsynth::text::equiv_options options;
   options.budget = std::chrono::milliseconds(50);
   auto ab = kpsynth::text::equivalent(a, b, options);

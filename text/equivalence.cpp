@@ -54,6 +54,11 @@ prepare(std::string_view input, const equiv_options& options, budget& work) {
   // Extract first, then bound the answer: a long solution may end in a
   // short answer, and only the answer is parsed.
   auto found = answer_for_comparison(input);
+  if (found.solution && !found.source) {
+    state->error =
+      make_problem("no_answer", "no final answer found in the solution");
+    return state; // form::failed: unknown, never a guess
+  }
   if (found.text.size() > options.max_input_chars)
     return refuse(std::move(state),
                   found.source ? "extracted answer" : "answer",
@@ -95,9 +100,14 @@ std::string describe(const problem& p, std::string_view side) {
 equivalence_result decide(const prepared_state& a, const prepared_state& b,
                           const equiv_options& options, budget& work) {
   using form = prepared_state::form;
-  if (a.kind == form::too_long)
+  // Refused inputs and solutions without an answer decide nothing.
+  auto refused = [](const prepared_state& x) {
+    return x.kind == form::too_long
+           || (x.kind == form::failed && x.error.code == "no_answer");
+  };
+  if (refused(a))
     return {verdict_kind::unknown, describe(a.error, "a")};
-  if (b.kind == form::too_long)
+  if (refused(b))
     return {verdict_kind::unknown, describe(b.error, "b")};
   if (a.normalized.empty() || b.normalized.empty())
     return {verdict_kind::unknown, "empty answer"};

@@ -146,9 +146,17 @@ std::optional<std::string_view> leading_math(std::string_view rest) {
 /// math delimiters and what follows the sentence ("$x$. I hope it is
 /// correct." keeps `x`; a decimal point is not a sentence end).
 std::string clean_tail(std::string_view rest) {
-  auto eol = rest.find('\n');
-  if (eol != std::string_view::npos)
-    rest = rest.substr(0, eol);
+  // "The answer is:" may end its line; the answer is on the next one.
+  for (;;) {
+    auto eol = rest.find('\n');
+    auto line = rest.substr(0, eol);
+    auto content = line.find_first_not_of(" \t\r*:");
+    if (content != std::string_view::npos || eol == std::string_view::npos) {
+      rest = line;
+      break;
+    }
+    rest = rest.substr(eol + 1);
+  }
   rest = trim(rest);
   while (!rest.empty() && (rest.front() == '*' || rest.front() == ':'))
     rest = trim(rest.substr(1));

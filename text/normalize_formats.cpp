@@ -78,7 +78,9 @@ char read_meridiem(std::string_view s, std::size_t& i) {
 void add_unit(std::string& units, std::string_view word) {
   auto w = std::string{unit_synonym(scan::lower(word))};
   w = std::string{unit_synonym(singular(std::move(w)))};
-  if (w.empty())
+  // Powers are not kept either (`cm^2` is "centimeter"), so neither are
+  // the words that spell them.
+  if (w.empty() || w == "square" || w == "cubic")
     return;
   if (!units.empty())
     units += ' ';

@@ -123,6 +123,17 @@ std::string_view word_after(std::string_view s, std::size_t pos) {
   return s.substr(pos, end - pos);
 }
 
+/// True when the number at `at` is part of LaTeX structure: an argument
+/// (`\frac{3}{2}`), an exponent or subscript (`x^2`, `a_1`), or a
+/// command's digits. Such a last number is not the answer.
+bool inside_latex(std::string_view s, std::size_t at, std::string_view number) {
+  if (at > 0
+      && std::string_view{"{^_\\"}.find(s[at - 1]) != std::string_view::npos)
+    return true;
+  auto end = at + number.size();
+  return end < s.size() && (s[end] == '}' || s[end] == '^');
+}
+
 } // namespace
 
 std::string undo_double_escaping(std::string_view text) {
@@ -155,7 +166,7 @@ bool looks_like_solution(std::string_view s) {
 comparable_answer answer_for_comparison(std::string_view input) {
   auto s = undo_double_escaping(input);
   if (!looks_like_solution(s))
-    return {std::move(s), std::nullopt};
+    return {std::move(s), std::nullopt, false};
   std::string_view tail{s};
   std::string_view reasoning;
   if (auto close = tail.rfind("</think>"); close != std::string_view::npos) {
@@ -168,18 +179,18 @@ comparable_answer answer_for_comparison(std::string_view input) {
     found = extract_final_answer(tail);
   }
   if (!found)
-    return {std::move(s), std::nullopt};
+    return {{}, std::nullopt, true};
   if (found->source == answer_source::last_number) {
     auto at = tail.rfind(found->text);
-    if (at != std::string_view::npos) {
-      auto word = word_after(tail, at + found->text.size());
-      if (!word.empty()) {
-        found->text += ' ';
-        found->text += word;
-      }
+    if (at == std::string_view::npos || inside_latex(tail, at, found->text))
+      return {{}, std::nullopt, true};
+    auto word = word_after(tail, at + found->text.size());
+    if (!word.empty()) {
+      found->text += ' ';
+      found->text += word;
     }
   }
-  return {std::move(found->text), found->source};
+  return {std::move(found->text), found->source, true};
 }
 
 } // namespace kpsynth::text

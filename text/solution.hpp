@@ -26,15 +26,20 @@ bool looks_like_solution(std::string_view text);
 struct comparable_answer {
   std::string text;                    ///< The bare answer.
   std::optional<answer_source> source; ///< Set when extracted.
+  /// The input read as a whole solution; with no `source`, it states no
+  /// answer that could be found.
+  bool solution = false;
 };
 
 /// Undoes double escaping, then, for a whole solution, drops `<think>`
 /// reasoning (the answer follows the last `</think>`; the reasoning is only
 /// searched when nothing follows it) and extracts the final answer with
 /// extract_final_answer(). A number found as a last resort keeps the word
-/// after it ("5 apples"), so that prose nouns still tell answers apart.
-/// Anything that is not a solution, or holds no answer, is returned as
-/// given. Linear in the input; never throws except std::bad_alloc.
+/// after it ("5 apples"), so that prose nouns still tell answers apart; a
+/// last number inside LaTeX (`\frac{3}{2}`, `x^2`) is no answer. Input that
+/// is not a solution is returned as given; a solution without an answer
+/// comes back with `solution` set and no text. Linear in the input; never
+/// throws except std::bad_alloc.
 comparable_answer answer_for_comparison(std::string_view input);
 
 } // namespace kpsynth::text

@@ -124,3 +124,13 @@ TEST_CASE("double escaping is undone once, ordinary LaTeX is kept") {
   CHECK(verdict("Step 1\\nThe answer is $\\\\dfrac{5}{6}$.", "6/5")
         == verdict_kind::not_equal);
 }
+
+TEST_CASE("a solution without a findable answer is unknown, never a guess") {
+  // The last number is LaTeX structure, not an answer.
+  CHECK(verdict("Solving the equation we get x equal to \\frac{3}{2} here", "2")
+        == verdict_kind::unknown);
+  CHECK(verdict("We are told many things and conclude nothing at all.", "4")
+        == verdict_kind::unknown);
+  // "The answer is:" with the answer on the next line.
+  CHECK(answer_of("The answer is:\n\n$\\frac{1}{2}$") == "\\frac{1}{2}");
+}
