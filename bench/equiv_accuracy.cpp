@@ -4,16 +4,20 @@
 // answers, sets and intervals, number and time formats, prose.
 //
 // Usage: kpsynth_bench_equiv_accuracy [file.jsonl] [--show-misses]
+//        [--rounds N]
 // Prints, per split (dev: MATH train and hand-written forms; holdout: MATH
 // test and GSM8K test) and per class, precision and recall of "equal" and
-// the share of "unknown" verdicts, then the latency of the comparisons.
+// the share of "unknown" verdicts, then the latency of the comparisons and
+// the time of N more passes (default 3) as min/median/max.
 // Precision = equal verdicts that are right / all equal verdicts; recall =
 // right equal verdicts / pairs labelled equal.
 
 #include "text/equivalence.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <simdjson.h>
@@ -94,9 +98,12 @@ bool load(const std::string& path, std::vector<labelled_pair>& pairs) {
 int main(int argc, char** argv) {
   std::string path = KPSYNTH_SOURCE_DIR "/tests/text/data/equiv_bench.jsonl";
   bool show_misses = false;
+  int rounds = 3;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--show-misses") == 0)
       show_misses = true;
+    else if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
+      rounds = std::max(1, std::atoi(argv[++i]));
     else
       path = argv[i];
   }
@@ -112,8 +119,10 @@ int main(int argc, char** argv) {
   std::map<std::string, tally> by_class;
   tally overall;
   std::vector<double> micros;
+  std::vector<verdict_kind> first_verdicts;
   for (const auto& p : pairs) {
     auto r = kpsynth::text::equivalent(p.a, p.b);
+    first_verdicts.push_back(r.verdict);
     micros.push_back(r.micros);
     by_split[p.split][p.cls].add(p.equal, r.verdict);
     by_split[p.split]["(all)"].add(p.equal, r.verdict);
@@ -143,7 +152,28 @@ int main(int argc, char** argv) {
     return micros[static_cast<std::size_t>(
       q * static_cast<double>(micros.size() - 1))];
   };
-  std::printf("latency per pair: p50 %.1f us  p99 %.1f us  max %.1f us\n",
+  std::printf("latency per pair (round 1): p50 %.1f us  p99 %.1f us  max "
+              "%.1f us\n",
               at(0.5), at(0.99), micros.back());
+  // Repeated rounds: the time of a whole pass, and whether any verdict
+  // changed (the budget is wall time, so a loaded machine could flip one).
+  std::vector<double> seconds;
+  std::size_t flips = 0;
+  for (int round = 0; round < rounds; ++round) {
+    auto start = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < pairs.size(); ++i)
+      flips += kpsynth::text::equivalent(pairs[i].a, pairs[i].b).verdict
+                   != first_verdicts[i]
+                 ? 1
+                 : 0;
+    seconds.push_back(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+        .count());
+  }
+  std::sort(seconds.begin(), seconds.end());
+  std::printf("%d more rounds of %zu pairs: min %.3f s  median %.3f s  max "
+              "%.3f s; verdicts that changed: %zu\n",
+              rounds, pairs.size(), seconds.front(),
+              seconds[seconds.size() / 2], seconds.back(), flips);
   return 0;
 }
