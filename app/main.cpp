@@ -186,7 +186,11 @@ int main(int argc, char** argv) {
   report->add_option("--sample-seed", ro.sample_seed, "seed of the samples")
     ->capture_default_str();
 
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(kpsynth::app::command_line(argc, argv));
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
   spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
   if (*run)

@@ -5,12 +5,19 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kpsynth::app {
 
 /// `kpsynth equiv A B`: exit 0 equal, 1 not equal, 3 undecided.
 int equiv_command(const std::string& a, const std::string& b, bool ordered,
                   double budget_ms);
+
+/// The arguments after the program name, in the reversed order that
+/// CLI::App::parse() takes. After `equiv`, the answers go behind a `--`
+/// (unless one is there already), so that `kpsynth equiv -7/4 '-\frac74'`
+/// reads two answers instead of an unknown option.
+std::vector<std::string> command_line(int argc, char** argv);
 
 /// `kpsynth decontam <input.jsonl>`.
 struct decontam_options {

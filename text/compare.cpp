@@ -210,6 +210,23 @@ verdict_kind compare_matrices(const node& a, const node& b,
   return compare_sequences(*entries, t.kids, ctx);
 }
 
+/// "3 + 4 = 7" and "0.56 = 56\\%" state one value: an equation without
+/// variables whose sides are all equal stands for its last side. Nothing
+/// for anything else.
+const node* stated_value(const node& n, compare_context& ctx) {
+  if (n.kind != node_kind::relation
+      || n.text.find_first_not_of('=') != std::string::npos
+      || contains(n, node_kind::symbol))
+    return nullptr;
+  for (const auto& k : n.kids)
+    if (!is_scalar(k))
+      return nullptr;
+  for (std::size_t i = 0; i + 1 < n.kids.size(); ++i)
+    if (compare_scalars(n.kids[i], n.kids.back(), ctx) != verdict_kind::equal)
+      return nullptr;
+  return &n.kids.back();
+}
+
 } // namespace
 
 verdict_kind compare_trees(const node& a, const node& b, compare_context& ctx) {
@@ -235,12 +252,20 @@ verdict_kind compare_trees(const node& a, const node& b, compare_context& ctx) {
     }
     return mismatch(a, b, ctx);
   }
+  // Against another relation, an equation stays an equation (it may be
+  // the same one, scaled).
+  bool ra = a.kind == node_kind::relation;
+  bool rb = b.kind == node_kind::relation;
+  if (!rb)
+    if (const auto* value = stated_value(a, ctx))
+      return compare_trees(*value, b, ctx);
+  if (!ra)
+    if (const auto* value = stated_value(b, ctx))
+      return compare_trees(a, *value, ctx);
   if (is_collection(a) || is_collection(b))
     return compare_collections(a, b, ctx);
   if (a.kind == node_kind::matrix || b.kind == node_kind::matrix)
     return compare_matrices(a, b, ctx);
-  bool ra = a.kind == node_kind::relation;
-  bool rb = b.kind == node_kind::relation;
   if (ra && rb)
     return compare_relations(a, b, ctx);
   if (ra && a.text == "=")

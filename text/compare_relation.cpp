@@ -120,6 +120,65 @@ bool is_equation(const node& n) {
   return n.kind == node_kind::relation && n.text == "=";
 }
 
+/// The letter that a name starts with (see is_label_of()), or nullptr when
+/// `n` is not a name.
+const node* name_head(const node& n) {
+  switch (n.kind) {
+  case node_kind::symbol:
+    return &n;
+  case node_kind::abs:
+    return name_head(n.kids.at(0));
+  case node_kind::pow: {
+    // f^{-1}, the inverse of f.
+    const auto& e = n.kids.at(1);
+    bool inverse = e.kind == node_kind::neg && e.kids.size() == 1
+                   && e.kids[0].kind == node_kind::number
+                   && e.kids[0].digits == "1" && e.kids[0].exp10 == 0;
+    return inverse ? name_head(n.kids.at(0)) : nullptr;
+  }
+  case node_kind::mul: {
+    // AB, xy, g(t), f(3), P(A), f^{-1}(x): a letter, then letters and
+    // numbers.
+    const node* head = name_head(n.kids.front());
+    if (head == nullptr || n.kids.front().kind == node_kind::abs)
+      return nullptr;
+    for (std::size_t i = 1; i < n.kids.size(); ++i) {
+      // The letters e and i of a word ("Area") parse as constants.
+      auto k = n.kids[i].kind;
+      if (k != node_kind::symbol && k != node_kind::number
+          && k != node_kind::euler && k != node_kind::imaginary)
+        return nullptr;
+    }
+    return head;
+  }
+  default:
+    return nullptr;
+  }
+}
+
+bool mentions(const node& tree, const std::string& name) {
+  std::vector<std::string> names;
+  collect_symbols(tree, names);
+  return std::binary_search(names.begin(), names.end(), name);
+}
+
+/// The one rule for equation prefixes: `side` labels the value on the other
+/// side of an equation when it is a name (a variable `x`, `a_1`; letters
+/// `AB`, `xy`; a function applied to letters or numbers `g(t)`, `f(3)`,
+/// `P(A)`, `f^{-1}(x)`; the absolute value of a name `|PQ|`; a tuple of
+/// variables `(x, y)`) and its first letter does not occur in the value
+/// (`x = x + 1` defines nothing).
+bool is_label_of(const node& side, const node& value) {
+  if (side.kind == node_kind::tuple && !side.kids.empty()) {
+    for (const auto& k : side.kids)
+      if (!is_lone_symbol(k))
+        return false;
+    return true;
+  }
+  const node* head = name_head(side);
+  return head != nullptr && !mentions(value, head->text);
+}
+
 } // namespace
 
 std::optional<std::vector<interval_part>> as_interval_set(const node& n) {
@@ -243,27 +302,11 @@ verdict_kind compare_relations(const node& a, const node& b,
 
 verdict_kind compare_equation_with(const node& eq, const node& other,
                                    compare_context& ctx) {
-  auto variables = [](const node& side) {
-    if (is_lone_symbol(side))
-      return true;
-    if (side.kind != node_kind::tuple || side.kids.empty())
-      return false;
-    for (const auto& k : side.kids)
-      if (!is_lone_symbol(k))
-        return false;
-    return true;
-  };
-  auto mentions = [](const node& tree, const node& variable) {
-    std::vector<std::string> names;
-    collect_symbols(tree, names);
-    return std::binary_search(names.begin(), names.end(), variable.text);
-  };
   const auto& lhs = eq.kids[0];
   const auto& rhs = eq.kids[1];
-  // "x = 3" answers "3", but "x = x + 1" defines nothing.
-  if (variables(lhs) && !(is_lone_symbol(lhs) && mentions(rhs, lhs)))
+  if (is_label_of(lhs, rhs))
     return compare_trees(rhs, other, ctx);
-  if (variables(rhs) && !(is_lone_symbol(rhs) && mentions(lhs, rhs)))
+  if (is_label_of(rhs, lhs))
     return compare_trees(lhs, other, ctx);
   ctx.reason = "an equation vs a value";
   return verdict_kind::not_equal;

@@ -2,7 +2,10 @@
 
 #include "text/compare.hpp"
 #include "text/normalize.hpp"
+#include "text/normalize_steps.hpp"
 #include "text/parser.hpp"
+#include "text/scan.hpp"
+#include "text/solution.hpp"
 
 #include <exception>
 #include <new>
@@ -16,9 +19,11 @@ struct prepared_state {
     text,     ///< A prose answer; compare `key`.
     too_long, ///< Refused unparsed.
     failed,   ///< Did not parse; `error` says where.
+    clock,    ///< A time of day, `normalized` is `H:MM`.
   };
   std::string original;
   std::string normalized;
+  std::string units; ///< Units and nouns removed after numbers.
   form kind = form::failed;
   node tree;
   std::string key;
@@ -29,21 +34,45 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+std::shared_ptr<prepared_state> refuse(std::shared_ptr<prepared_state> state,
+                                       std::string what, std::size_t size,
+                                       std::size_t limit) {
+  state->kind = prepared_state::form::too_long;
+  state->error = make_problem("too_long", what + " of " + std::to_string(size)
+                                            + " characters exceeds "
+                                            + std::to_string(limit));
+  return state;
+}
+
 std::shared_ptr<prepared_state>
-prepare(std::string_view answer, const equiv_options& options, budget& work) {
+prepare(std::string_view input, const equiv_options& options, budget& work) {
   auto state = std::make_shared<prepared_state>();
-  state->original = std::string{answer};
-  if (answer.size() > options.max_input_chars) {
-    state->kind = prepared_state::form::too_long;
+  state->original = std::string{input};
+  if (input.size() > options.max_solution_chars)
+    return refuse(std::move(state), "input", input.size(),
+                  options.max_solution_chars);
+  // Extract first, then bound the answer: a long solution may end in a
+  // short answer, and only the answer is parsed.
+  auto found = answer_for_comparison(input);
+  if (found.solution && !found.source) {
     state->error =
-      make_problem("too_long", "answer of " + std::to_string(answer.size())
-                                 + " characters exceeds "
-                                 + std::to_string(options.max_input_chars));
+      make_problem("no_answer", "no final answer found in the solution");
+    return state; // form::failed: unknown, never a guess
+  }
+  if (found.text.size() > options.max_input_chars)
+    return refuse(std::move(state),
+                  found.source ? "extracted answer" : "answer",
+                  found.text.size(), options.max_input_chars);
+  auto normalized = normalize_with_units(found.text);
+  state->normalized = std::move(normalized.text);
+  state->units = std::move(normalized.units);
+  state->key = text_key(state->normalized);
+  if (detail::is_clock(state->normalized)) {
+    state->kind = prepared_state::form::clock;
     return state;
   }
-  state->normalized = normalize_answer(answer);
-  state->key = text_key(state->normalized);
-  auto parsed = parse_answer(state->normalized, work, options.max_nesting);
+  auto answer = std::string_view{state->normalized};
+  auto parsed = parse_answer(answer, work, options.max_nesting);
   if (parsed) {
     state->kind = prepared_state::form::parsed;
     state->tree = std::move(*parsed);
@@ -71,14 +100,29 @@ std::string describe(const problem& p, std::string_view side) {
 equivalence_result decide(const prepared_state& a, const prepared_state& b,
                           const equiv_options& options, budget& work) {
   using form = prepared_state::form;
-  if (a.kind == form::too_long)
+  // Refused inputs and solutions without an answer decide nothing.
+  auto refused = [](const prepared_state& x) {
+    return x.kind == form::too_long
+           || (x.kind == form::failed && x.error.code == "no_answer");
+  };
+  if (refused(a))
     return {verdict_kind::unknown, describe(a.error, "a")};
-  if (b.kind == form::too_long)
+  if (refused(b))
     return {verdict_kind::unknown, describe(b.error, "b")};
   if (a.normalized.empty() || b.normalized.empty())
     return {verdict_kind::unknown, "empty answer"};
+  // "5 apples" and "5 pears" count different things; "5 apples" and "5"
+  // do not disagree.
+  if (!a.units.empty() && !b.units.empty() && a.units != b.units)
+    return {verdict_kind::not_equal,
+            "different units: " + a.units + " vs " + b.units};
   if (a.normalized == b.normalized)
     return {verdict_kind::equal, "identical after normalisation"};
+  if (a.kind == form::clock || b.kind == form::clock) {
+    if (a.kind != b.kind)
+      return {verdict_kind::unknown, "a time of day vs another answer"};
+    return {verdict_kind::not_equal, "different times of day"};
+  }
   if (a.kind == form::text || b.kind == form::text) {
     // "Monday" vs "monday", "(C)" vs "C": letters and digits decide.
     bool same = !a.key.empty() && a.key == b.key;
@@ -164,6 +208,7 @@ equivalence_result equivalent(std::string_view a, std::string_view b,
     result = {verdict_kind::unknown,
               std::string{"internal error: "} + e.what()};
   }
+  result.reason = scan::valid_utf8(result.reason);
   result.micros = micros_since(start);
   return result;
 }
@@ -182,6 +227,7 @@ equivalence_result equivalent(const prepared_answer& a,
     result = {verdict_kind::unknown,
               std::string{"internal error: "} + e.what()};
   }
+  result.reason = scan::valid_utf8(result.reason);
   result.micros = micros_since(start);
   return result;
 }

@@ -45,7 +45,10 @@ struct equiv_options {
   /// Wall-time budget of one comparison, parsing included. Checked
   /// cooperatively: no signals, no threads (see budget.hpp).
   std::chrono::microseconds budget{100'000};
-  /// Longer answers are refused as `unknown` without being parsed.
+  /// Longer inputs (whole solutions included) are refused as `unknown`.
+  std::size_t max_solution_chars = 200'000;
+  /// Longer answers, after extraction from a solution, are refused as
+  /// `unknown` without being parsed.
   std::size_t max_input_chars = 2000;
   /// Deeper nesting of brackets, fractions or powers is refused.
   std::size_t max_nesting = 100;
@@ -72,9 +75,9 @@ struct prepared_state;
 /// between threads.
 class prepared_answer {
  public:
-  /// The answer as given.
+  /// The answer (or whole solution) as given.
   const std::string& original() const;
-  /// normalize_answer() of it.
+  /// normalize_answer() of its (extracted) answer.
   const std::string& normalized() const;
   /// True when it parsed as mathematics (not text, not refused).
   bool parsed() const;
@@ -92,13 +95,27 @@ prepared_answer prepare_answer(std::string_view answer,
 
 /// Decides whether two final answers are the same.
 ///
-/// Steps: refuse over-long inputs; normalise both (normalize_answer) and
-/// accept identical results; parse; compare structures (equations,
-/// intervals, sets, tuples, matrices, `\pm`, several answers, text) and
-/// scalars (GiNaC: normal/expand of the difference, exact for rationals;
-/// then a seeded numeric check at random points, with `tolerance` when a
-/// decimal is involved). Bounded by `options.budget`; thread-safe (GiNaC
-/// runs under ginac_mutex()); never throws except std::bad_alloc.
+/// Steps: refuse over-long inputs; take the final answer out of whole
+/// solutions and undo double escaping (answer_for_comparison(); a solution
+/// without a findable answer is `unknown`); bound the answer's size;
+/// normalise both (normalize_with_units); answers whose removed units or
+/// nouns differ ("5 apples", "5 pears") are `not_equal`; accept identical
+/// results; compare clock times as times; parse; compare structures
+/// (equations, intervals, sets, tuples, matrices, `\pm`, several answers,
+/// text) and scalars (GiNaC: normal/expand of the difference, exact for
+/// rationals; then a seeded numeric check at random points, with
+/// `tolerance` when a decimal is involved).
+///
+/// Equation prefixes follow one rule: an equation compared with a value
+/// answers with its other side when one side is a name (a variable `x`,
+/// `a_1`; letters `AB`; a function applied to letters or numbers `g(t)`,
+/// `f(3)`, `P(A)`, `f^{-1}(x)`; `|PQ|`; a tuple of variables) whose first
+/// letter the other side does not use. An equation without variables whose
+/// sides agree (`3 + 4 = 7`) states its last side.
+///
+/// Bounded by `options.budget`; thread-safe (GiNaC runs under
+/// ginac_mutex()); the reason is valid UTF-8; never throws except
+/// std::bad_alloc.
 equivalence_result equivalent(std::string_view a, std::string_view b,
                               const equiv_options& options = {});
 

@@ -69,17 +69,24 @@ std::vector<span> find_boxes(std::string_view s) {
 }
 
 /// True when the text between two boxes only separates them, as in
-/// `$\boxed{1}$ and $\boxed{2}$`.
+/// `$\boxed{1}$ and $\boxed{2}$` or `$x = \boxed{2}$, $y = \boxed{5}$`
+/// (one-letter labels, `=`, commas, "and", "or", `\quad`, `$`).
 bool is_separator(std::string_view gap) {
+  if (gap.size() > 40)
+    return false;
   std::size_t i = 0;
   while (i < gap.size()) {
     char c = gap[i];
-    if (is_space(c) || c == ',' || c == '$' || c == ';') {
+    auto rest = gap.substr(i);
+    if (is_space(c) || c == ',' || c == '$' || c == ';' || c == '=' || c == '('
+        || c == ')' || c == '_' || c == '^' || is_digit(c)) {
       ++i;
-    } else if (gap.substr(i).starts_with("and")) {
-      i += 3;
-    } else if (gap.substr(i).starts_with("or")) {
+    } else if (rest.starts_with("and") || rest.starts_with("\\quad")) {
+      i += rest.starts_with("and") ? 3 : 5;
+    } else if (rest.starts_with("or")) {
       i += 2;
+    } else if (is_alpha(c) && (i + 1 == gap.size() || !is_alpha(gap[i + 1]))) {
+      ++i; // a one-letter label such as the y of "y ="
     } else {
       return false;
     }
@@ -109,12 +116,47 @@ std::optional<extracted_answer> from_boxes(std::string_view s) {
   return extracted_answer{std::move(text), answer_source::boxed};
 }
 
+/// The math span that `rest` opens with (`$...$`, `$$...$$`, `\(...\)`,
+/// `\[...\]`), or nothing when it does not open with one.
+std::optional<std::string_view> leading_math(std::string_view rest) {
+  std::string_view open;
+  std::string_view close;
+  if (rest.starts_with("$$")) {
+    open = close = "$$";
+  } else if (rest.starts_with("$")) {
+    open = close = "$";
+  } else if (rest.starts_with("\\(")) {
+    open = "\\(";
+    close = "\\)";
+  } else if (rest.starts_with("\\[")) {
+    open = "\\[";
+    close = "\\]";
+  } else {
+    return std::nullopt;
+  }
+  auto end = rest.find(close, open.size());
+  while (end != std::string_view::npos && rest[end - 1] == '\\')
+    end = rest.find(close, end + 1); // `\$` is a dollar sign
+  if (end == std::string_view::npos)
+    return std::nullopt;
+  return trim(rest.substr(open.size(), end - open.size()));
+}
+
 /// Cleans the rest of a line after a marker: markdown emphasis, colons,
-/// math delimiters and a closing full stop.
+/// math delimiters and what follows the sentence ("$x$. I hope it is
+/// correct." keeps `x`; a decimal point is not a sentence end).
 std::string clean_tail(std::string_view rest) {
-  auto eol = rest.find('\n');
-  if (eol != std::string_view::npos)
-    rest = rest.substr(0, eol);
+  // "The answer is:" may end its line; the answer is on the next one.
+  for (;;) {
+    auto eol = rest.find('\n');
+    auto line = rest.substr(0, eol);
+    auto content = line.find_first_not_of(" \t\r*:");
+    if (content != std::string_view::npos || eol == std::string_view::npos) {
+      rest = line;
+      break;
+    }
+    rest = rest.substr(eol + 1);
+  }
   rest = trim(rest);
   while (!rest.empty() && (rest.front() == '*' || rest.front() == ':'))
     rest = trim(rest.substr(1));
@@ -122,17 +164,16 @@ std::string clean_tail(std::string_view rest) {
     rest = trim(rest.substr(3));
   while (!rest.empty() && (rest.front() == ':' || rest.front() == '*'))
     rest = trim(rest.substr(1));
+  if (auto math = leading_math(rest)) {
+    rest = *math;
+  } else {
+    auto stop = rest.find(". ");
+    if (stop != std::string_view::npos)
+      rest = rest.substr(0, stop);
+  }
   while (!rest.empty()
          && (rest.back() == '.' || rest.back() == '*' || is_space(rest.back())))
     rest.remove_suffix(1);
-  if (rest.size() >= 2 && rest.front() == '$' && rest.back() == '$') {
-    rest = rest.substr(1, rest.size() - 2);
-    while (!rest.empty() && rest.front() == '$' && rest.back() == '$')
-      rest = rest.substr(1, rest.size() - 2);
-    rest = trim(rest);
-    while (!rest.empty() && rest.back() == '.')
-      rest.remove_suffix(1);
-  }
   return std::string{trim(rest)};
 }
 

@@ -135,6 +135,16 @@ std::size_t number_length(std::string_view s, std::size_t i) {
 
 } // namespace
 
+bool is_greek_letter(std::string_view name) {
+  static constexpr std::array<std::string_view, 33> letters{
+    "alpha",  "beta",  "gamma",    "delta", "epsilon", "varepsilon", "zeta",
+    "eta",    "theta", "vartheta", "iota",  "kappa",   "lambda",     "mu",
+    "nu",     "xi",    "rho",      "sigma", "tau",     "upsilon",    "phi",
+    "varphi", "chi",   "psi",      "omega", "Gamma",   "Delta",      "Theta",
+    "Lambda", "Xi",    "Phi",      "Psi",   "Omega"};
+  return std::find(letters.begin(), letters.end(), name) != letters.end();
+}
+
 bool is_function_word(std::string_view w) {
   return std::find(function_words.begin(), function_words.end(), w)
          != function_words.end();
@@ -203,8 +213,11 @@ result<std::vector<token>> tokenize(std::string_view s, budget& b) {
            i, 2);
       i += 2;
     } else {
-      push(punctuation_kind(c), i, 1);
-      ++i;
+      // A multi-byte character is one token, so that messages quoting it
+      // never cut it in half.
+      auto len = scan::utf8_length(s, i);
+      push(punctuation_kind(c), i, len);
+      i += len;
     }
   }
   out.push_back(token{token_kind::end, {}, s.size(), space});

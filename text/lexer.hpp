@@ -68,4 +68,8 @@ result<std::vector<token>> tokenize(std::string_view normalized, budget& b);
 /// True for the words the tokenizer treats as function names.
 bool is_function_word(std::string_view word);
 
+/// True for the names of Greek letters that answers use as variables
+/// (`\theta`, `\alpha`, `\Omega`); `\pi` is the constant, not listed.
+bool is_greek_letter(std::string_view command);
+
 } // namespace kpsynth::text

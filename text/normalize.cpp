@@ -21,8 +21,16 @@ using scan::is_space;
 /// Maps UTF-8 symbols that models print to their LaTeX spelling, and `**`
 /// (Python's power) to `^`.
 std::string replace_symbols(std::string_view in) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 22>
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 31>
     table{{{"\u2212", "-"},
+           {"\u2009", "\\,"}, // thin space, a thousands separator
+           {"\u202f", "\\,"}, // narrow no-break space
+           {"\u2007", "\\,"}, // figure space
+           {"\u2248", "\\approx "},
+           {"\u20ac", " "}, // euro
+           {"\u00a3", " "}, // pound
+           {"\u20b9", " "}, // rupee
+           {"\u00a5", " "}, // yen
            {"\u2013", "-"},
            {"\u00d7", "\\cdot "},
            {"\u00b7", "\\cdot "},
@@ -43,7 +51,8 @@ std::string replace_symbols(std::string_view in) {
            {"\u00b3", "^3"},
            {"\u00a0", " "},
            {"**", "^"},
-           {"\u2213", "\\mp "}}};
+           {"\u2213", "\\mp "},
+           {"\u2032", "'"}}};
   std::string out;
   out.reserve(in.size());
   for (std::size_t i = 0; i < in.size();) {
@@ -145,6 +154,23 @@ std::string join_latex_thousands(std::string_view s) {
   return out;
 }
 
+/// Where Indian digit grouping (`1,00,000`, `12,34,567`: pairs, then a
+/// final group of three) that continues at `j` ends; `j` when it does not.
+std::size_t indian_grouping_end(std::string_view s, std::size_t j,
+                                std::size_t& groups) {
+  std::size_t k = j;
+  std::size_t pairs = 0;
+  while (k + 3 < s.size() && s[k] == ',' && is_digit(s[k + 1])
+         && is_digit(s[k + 2]) && s[k + 3] == ',') {
+    k += 3;
+    ++pairs;
+  }
+  if (pairs == 0 || k >= s.size() || s[k] != ',' || !three_digits_at(s, k + 1))
+    return j;
+  groups = pairs + 1;
+  return k + 4;
+}
+
 /// Removes plain commas in `1,000,000`, but only outside brackets and only
 /// when every group after the first has exactly three digits, so that the
 /// tuple `(1,2)` and the list `3, 5` survive.
@@ -170,6 +196,8 @@ std::string join_plain_thousands(std::string_view s) {
           ++groups;
         }
       }
+      if (groups == 0 && j - i <= 2)
+        end = indian_grouping_end(s, j, groups);
       bool dangling =
         end + 1 < s.size() && s[end] == ',' && is_digit(s[end + 1]);
       if (groups > 0 && !dangling) {
@@ -219,6 +247,20 @@ std::string collapse_spaces(std::string_view s) {
   return out;
 }
 
+/// "\\approx 3.14" (rewritten to "= 3.14") and "approximately 3.14" mean
+/// 3.14: the writer says the value is rounded, not that it is another one.
+std::string strip_approximation(std::string s) {
+  std::string_view v = s;
+  for (std::string_view word : {"approximately", "approx.", "about", "="}) {
+    auto low = scan::lower(v.substr(0, word.size()));
+    if (low == word) {
+      v = scan::trim(v.substr(word.size()));
+      break;
+    }
+  }
+  return std::string{v};
+}
+
 /// Whole-answer phrases that mean a set.
 std::string map_phrases(std::string s) {
   auto key = scan::lower(s);
@@ -236,21 +278,34 @@ std::string map_phrases(std::string s) {
 
 } // namespace
 
-std::string normalize_answer(std::string_view answer) {
+normalized_answer normalize_with_units(std::string_view answer) {
+  normalized_answer result;
+  auto& units = result.units;
   auto s = replace_symbols(answer);
   s = strip_wrappers(std::move(s));
   s = join_latex_thousands(s);
   s = detail::drop_degrees(s);
   s = detail::rewrite_commands(s);
-  s = detail::unwrap_text(s);
-  s = collapse_spaces(s);
+  s = detail::unwrap_text(s, units);
+  s = strip_approximation(collapse_spaces(s));
   s = strip_wrappers(std::move(s));
+  s = detail::canonical_clock(s);
+  if (detail::is_clock(s)) {
+    result.text = std::move(s);
+    return result;
+  }
+  s = detail::strip_currency(s);
   s = join_plain_thousands(s);
-  s = detail::strip_unit_words(s);
-  s = detail::strip_trailing_words(collapse_spaces(s));
+  s = detail::strip_unit_words(s, units);
+  s = detail::strip_trailing_words(collapse_spaces(s), units);
   s = detail::brace_arguments(s);
   s = collapse_spaces(s);
-  return map_phrases(std::move(s));
+  result.text = map_phrases(std::move(s));
+  return result;
+}
+
+std::string normalize_answer(std::string_view answer) {
+  return normalize_with_units(answer).text;
 }
 
 std::string text_key(std::string_view answer) {

@@ -22,7 +22,12 @@ struct command_rule {
   std::string_view replacement;
 };
 
-constexpr std::array<command_rule, 62> command_rules{{
+constexpr std::array<command_rule, 67> command_rules{{
+  {"approx", "="},
+  {"euro", " "},
+  {"pounds", " "},
+  {"textsterling", " "},
+  {"yen", " "},
   {"left", ""},
   {"right", ""},
   {"big", ""},
@@ -93,6 +98,16 @@ bool mentions_trigonometry(std::string_view s) {
     if (s.find(fn) != std::string_view::npos)
       return true;
   return false;
+}
+
+/// `\sqrtb` and `\fracab`, common in model output, mean `\sqrt b` and
+/// `\frac ab`: a known command glued to one-letter arguments.
+std::string split_malformed(std::string_view name) {
+  if (name.size() == 5 && name.starts_with("sqrt"))
+    return "sqrt " + std::string{name.substr(4)};
+  if ((name.size() == 5 || name.size() == 6) && name.starts_with("frac"))
+    return "frac " + std::string{name.substr(4)};
+  return std::string{name};
 }
 
 /// Ends a degree mark that was found after `out`: inside trigonometry the
@@ -195,7 +210,7 @@ std::string rewrite_commands(std::string_view s) {
     i += 1 + len;
     if (rule == command_rules.end()) {
       out += '\\';
-      out += name;
+      out += split_malformed(name);
       continue;
     }
     out += rule->replacement;

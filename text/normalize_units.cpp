@@ -82,17 +82,33 @@ std::size_t unit_power_length(std::string_view s, std::size_t i) {
   return 0;
 }
 
-constexpr std::array<std::string_view, 20> text_wrappers{
-  "text",   "textbf",       "textit",     "textrm",     "textsf",
-  "texttt", "textnormal",   "textup",     "mathrm",     "mathbf",
-  "mathit", "mathsf",       "mathtt",     "mathnormal", "mbox",
-  "hbox",   "operatorname", "boldsymbol", "bm",         "emph"};
+/// add_unit() for every word of `text`.
+void add_unit_words(std::string& units, std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    if (!is_alpha(text[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < text.size() && is_alpha(text[j]))
+      ++j;
+    add_unit(units, text.substr(i, j - i));
+    i = j;
+  }
+}
+
+constexpr std::array<std::string_view, 23> text_wrappers{
+  "text",    "textbf",       "textit",     "textrm",     "textsf",
+  "texttt",  "textnormal",   "textup",     "mathrm",     "mathbf",
+  "mathit",  "mathsf",       "mathtt",     "mathnormal", "mbox",
+  "hbox",    "operatorname", "boldsymbol", "bm",         "emph",
+  "mathcal", "mathscr",      "mathfrak"};
 
 } // namespace
 
 /// Replaces `\text{...}` and its relatives by their content, or removes them
 /// with a trailing power when the content names units.
-std::string unwrap_text(std::string_view s) {
+std::string unwrap_text(std::string_view s, std::string& units) {
   std::string out;
   out.reserve(s.size());
   std::vector<std::size_t> drop_closing; // offsets of '}' to turn into ' '
@@ -134,6 +150,7 @@ std::string unwrap_text(std::string_view s) {
                        && (is_alpha(out[last]) || is_digit(out[last])
                            || out[last] == '}' || out[last] == ')');
     if (after_value && is_unit_text(content)) {
+      add_unit_words(units, content);
       out += ' ';
       i = close + unit_power_length(s, close);
       continue;
@@ -147,7 +164,7 @@ std::string unwrap_text(std::string_view s) {
 
 /// Removes unit words written in plain text after a number ("5 meters",
 /// "10 square feet", "3 cm^2") and spells "percent" as `%`.
-std::string strip_unit_words(std::string_view s) {
+std::string strip_unit_words(std::string_view s, std::string& units) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
@@ -171,6 +188,7 @@ std::string strip_unit_words(std::string_view s) {
       continue;
     }
     if (after_value && is_plain_unit(word)) {
+      add_unit(units, word);
       i = j + unit_power_length(s, j);
       continue;
     }
@@ -183,7 +201,7 @@ std::string strip_unit_words(std::string_view s) {
 /// Removes words that trail a number ("575 students", "65 children
 /// tickets"): the count is the answer. Kept when no number precedes them,
 /// so that "Monday" stays a text answer.
-std::string strip_trailing_words(std::string s) {
+std::string strip_trailing_words(std::string s, std::string& units) {
   std::size_t end = s.size();
   bool removed = false;
   for (;;) {
@@ -218,6 +236,7 @@ std::string strip_trailing_words(std::string s) {
     s.begin(), s.begin() + e, [](char c) { return is_digit(c) || c == '\\'; });
   if (!ends_in_value || !mathematical)
     return s;
+  add_unit_words(units, std::string_view{s}.substr(e));
   s.resize(e);
   return s;
 }

@@ -196,8 +196,8 @@ bool parser::starts_factor(const token& t) const {
   case token_kind::command:
     return t.text == "frac" || t.text == "sqrt" || t.text == "binom"
            || t.text == "pi" || t.text == "infty" || t.text == "begin"
-           || is_function_word(t.text) || t.text == "arcsin"
-           || t.text == "arccos" || t.text == "arctan";
+           || is_greek_letter(t.text) || is_function_word(t.text)
+           || t.text == "arcsin" || t.text == "arccos" || t.text == "arctan";
   case token_kind::pipe:
     return abs_depth_ == 0;
   default:
@@ -262,6 +262,14 @@ bool parser::parse_mixed_fraction(node& acc) {
   return false;
 }
 
+/// True when the last factor of `acc` is a power, as in `3^2`.
+static bool ends_in_power(const node& acc) {
+  if (acc.kind == node_kind::pow)
+    return true;
+  return acc.kind == node_kind::mul && !acc.kids.empty()
+         && acc.kids.back().kind == node_kind::pow;
+}
+
 node parser::parse_term() {
   const token& first_token = peek();
   auto acc = parse_unary();
@@ -279,8 +287,10 @@ node parser::parse_term() {
       op = node_kind::div;
     } else if (starts_factor(t)
                || (t.kind == token_kind::number
-                   && peek_back().kind != token_kind::number)) {
-      // "\\pi 2" is 2 pi, but "2 3" is not a product.
+                   && (peek_back().kind != token_kind::number
+                       || ends_in_power(acc)))) {
+      // "\\pi 2" is 2 pi and "3^2 5^3" is a product (the factored form
+      // of a number), but "2 3" is not a product.
       op = node_kind::mul;
     } else {
       return acc;

@@ -200,6 +200,13 @@ node parser::parse_command() {
   }
   if (name == "pi")
     return make_node(node_kind::pi);
+  if (is_greek_letter(name)) {
+    std::string symbol{"\\"};
+    symbol += name;
+    if (peek().kind == token_kind::underscore)
+      symbol += "_" + parse_subscript();
+    return make_node(node_kind::symbol, {}, std::move(symbol));
+  }
   if (name == "infty")
     return make_node(node_kind::infinity);
   if (name == "emptyset")

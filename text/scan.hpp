@@ -76,4 +76,49 @@ inline std::size_t command_length(std::string_view s, std::size_t backslash) {
   return i - backslash - 1;
 }
 
+/// Length of the UTF-8 sequence that starts at `i` (1 for ASCII and for
+/// a byte that cannot start a sequence; never past the end of `s`).
+inline std::size_t utf8_length(std::string_view s, std::size_t i) {
+  auto lead = static_cast<unsigned char>(s[i]);
+  std::size_t n = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  std::size_t len = 1;
+  while (len < n && i + len < s.size()
+         && (static_cast<unsigned char>(s[i + len]) & 0xc0) == 0x80)
+    ++len;
+  return len;
+}
+
+/// `s` with every byte that is not part of a well-formed UTF-8 sequence
+/// replaced by U+FFFD, so that messages quoting input stay valid UTF-8.
+inline std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    auto lead = static_cast<unsigned char>(s[i]);
+    std::size_t want = lead < 0x80                     ? 1
+                       : (lead >= 0xc2 && lead < 0xe0) ? 2
+                       : (lead >= 0xe0 && lead < 0xf0) ? 3
+                       : (lead >= 0xf0 && lead < 0xf5) ? 4
+                                                       : 0;
+    bool ok = want > 0 && utf8_length(s, i) == want;
+    if (ok && want == 3) {
+      auto second = static_cast<unsigned char>(s[i + 1]);
+      ok =
+        !(lead == 0xe0 && second < 0xa0) && !(lead == 0xed && second >= 0xa0);
+    } else if (ok && want == 4) {
+      auto second = static_cast<unsigned char>(s[i + 1]);
+      ok =
+        !(lead == 0xf0 && second < 0x90) && !(lead == 0xf4 && second >= 0x90);
+    }
+    if (ok) {
+      out.append(s.substr(i, want));
+      i += want;
+    } else {
+      out += "\xef\xbf\xbd";
+      ++i;
+    }
+  }
+  return out;
+}
+
 } // namespace kpsynth::text::scan
