@@ -1,5 +1,7 @@
 #include "actors/supervisor.hpp"
 
+#include "protocols/errors.hpp"
+
 #include <caf/exit_reason.hpp>
 #include <caf/scoped_actor.hpp>
 
@@ -27,7 +29,7 @@ pipeline_watch::pipeline_watch(const pipeline& p)
         if (st->stopping)
           return;
         auto text = fmt::format("{} ended: {}", name,
-                                reason ? caf::to_string(reason)
+                                reason ? decode_error(reason).message
                                        : std::string{"without a reason"});
         std::lock_guard<std::mutex> guard{st->mtx};
         if (!st->first) {
@@ -93,13 +95,20 @@ run_outcome run_until_done(caf::actor_system& sys, const pipeline& p,
     poll(self, p, out);
     if (opts.on_progress)
       opts.on_progress(out);
+    if (out.end != run_end::failed && opts.check) {
+      if (auto why = opts.check(out)) {
+        out.end = run_end::failed;
+        out.failure = std::move(*why);
+        break;
+      }
+    }
     if (out.status.done || stop_now())
       break;
   }
   if (out.end == run_end::failed)
     spdlog::error("the run stops: {}", out.failure);
   self->request(p.sink, std::chrono::seconds{10}, atom::flush_v)
-    .receive([](bool) {},
+    .receive([&](bool ok) { out.flushed = ok; },
              [&](caf::error& err) {
                spdlog::error("the sink could not flush: {}",
                              caf::to_string(err));

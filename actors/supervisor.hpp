@@ -47,6 +47,7 @@ struct run_outcome {
   pipeline_status status;
   std::vector<endpoint_status> endpoints;
   std::string failure; ///< Set when end == failed.
+  bool flushed = false; ///< The sink confirmed its files are on disk.
 };
 
 /// Settings of the run loop.
@@ -56,6 +57,9 @@ struct run_loop_options {
   const std::atomic<bool>* interrupted = nullptr;
   /// Called at every progress interval with the numbers so far.
   std::function<void(const run_outcome&)> on_progress;
+  /// Further reasons to stop a batch job, judged at every poll (a model
+  /// down too long, a sink that reports a write error); empty: none.
+  std::function<std::optional<std::string>(const run_outcome&)> check;
 };
 
 /// Polls the sink and the pools until the sink is done, the run is
