@@ -303,3 +303,27 @@ kind = "test_domain_echo"
   CHECK_FALSE(twice.add(k));
   CHECK(twice.add(k));
 }
+
+TEST_CASE("the explicit pipeline example runs the quickstart's chain") {
+  auto dir = std::filesystem::path{KPSYNTH_SOURCE_DIR} / "config";
+  auto legacy = config::load(dir / "quickstart.toml");
+  auto explicit_ = config::load(dir / "pipeline.toml");
+  REQUIRE(legacy);
+  REQUIRE(explicit_);
+  auto r = stage_registry::with_builtins();
+  auto a = resolve_topology(*legacy, r);
+  auto b = resolve_topology(*explicit_, r);
+  REQUIRE(a);
+  REQUIRE(b);
+  REQUIRE(a->stages.size() == b->stages.size());
+  for (std::size_t i = 0; i < a->stages.size(); ++i) {
+    auto& x = a->stages[i].spec;
+    auto& y = b->stages[i].spec;
+    CHECK(x.name == y.name);
+    CHECK(x.kind == y.kind);
+    CHECK(x.priority == y.priority);
+    CHECK(x.settings.model == y.settings.model);
+    CHECK(x.settings.samples == y.settings.samples);
+    CHECK(a->stages[i].prompts.size() == b->stages[i].prompts.size());
+  }
+}
