@@ -151,7 +151,8 @@ inline loop_stats run_virtual_loop(const sim::profile& p,
         eng.reconfigure(o.changes[next_change++].profile, now, events);
       auto m = eng.snapshot(now);
       if (o.use_metrics && o.fixed_limit == 0)
-        ctl.on_metrics(now, to_server_metrics(m));
+        ctl.on_metrics(now, to_server_metrics(m),
+                       static_cast<uint32_t>(inflight.size()));
       if (!started && now >= o.measure_from_s) {
         started = true;
         at_start = m;
