@@ -15,7 +15,6 @@ controller_options sanitize(controller_options o) {
   auto unit = [](double x, double fallback) {
     return std::isfinite(x) && x > 0 && x <= 1 ? x : fallback;
   };
-  o.kv_decrease = unit(o.kv_decrease, 0.9);
   o.overload_decrease = unit(o.overload_decrease, 0.7);
   o.failure_decrease = unit(o.failure_decrease, 0.9);
   o.overload_ceiling = unit(o.overload_ceiling, 0.9);
@@ -189,7 +188,9 @@ void concurrency_controller::on_metrics(double now, const server_metrics& m,
   double waiting = std::max(0.0, m.waiting);
   // Ours beyond what the server counts wait where its gauges cannot see.
   hidden_queue_ = 0;
-  if (inflight) {
+  // An idle server has not seen our requests yet (they are in transit, or
+  // it has just started): that is no queue.
+  if (inflight && running + waiting > 0) {
     double slack = 1 + opts_.hidden_slack_share * running;
     hidden_queue_ =
       std::max(0.0, static_cast<double>(*inflight) - running - waiting - slack);
@@ -226,7 +227,6 @@ void concurrency_controller::gauge_step(double now, const server_metrics& m,
   }
   double running =
     m.has_running ? std::max(0.0, m.running) : std::floor(limit_);
-  double queued = running + waiting;
   bool binding = peak_inflight_ >= 0.9 * std::floor(limit_) - 1;
   // Decreases are computed from the server's own counts, not from the
   // limit: sent requests cannot be recalled, the queue drains one
@@ -234,13 +234,14 @@ void concurrency_controller::gauge_step(double now, const server_metrics& m,
   // would wind it down to the minimum.
   bool kv_hot = m.has_kv_usage && m.kv_usage > opts_.kv_high;
   if (fresh_preemption || kv_hot) {
-    // Over-admission: the server recomputes evicted sequences, so goodput
-    // drops although every slot looks busy.
+    // Over-admission: the server recomputes evicted sequences. Cut back to
+    // what runs plus the queue target -- not below: a KV-bound server must
+    // stay full to serve most, and a few preemptions are the price.
     phase_ = controller_phase::steady;
     growth_step_ = 1;
     if (now - last_kv_decrease_ >= opts_.kv_holdoff_s) {
       last_kv_decrease_ = now;
-      set_limit(std::min(limit_, share * queued * opts_.kv_decrease),
+      set_limit(std::min(limit_, share * (running + target)),
                 fresh_preemption ? "preemptions" : "KV cache full");
       set_ceiling(now, limit_);
     }

@@ -31,7 +31,6 @@ struct controller_options {
   double queue_gain = 0.5;
   /// KV usage above this, or any new preemption, means over-admission.
   double kv_high = 0.97;
-  double kv_decrease = 0.9;
   /// At most one KV-driven decrease per this long: the cache stays full for
   /// a while after the cut, until running sequences finish.
   double kv_holdoff_s = 3;

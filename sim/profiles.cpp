@@ -24,6 +24,18 @@ profile make_7b_h100() {
   return p;
 }
 
+profile make_7b_h100_kv() {
+  // The 7B server of make_7b_h100 with a KV cache of 40,000 tokens (a
+  // smaller card, or memory given to a longer max_model_len): at ~300
+  // prompt + ~400 output tokens only ~60-120 sequences fit, so memory, not
+  // the 256 slots, binds, and admitting more preempts and recomputes.
+  // Long reasoning outputs make real vLLM deployments look like this.
+  profile p = make_7b_h100();
+  p.name = "7b-h100-kv";
+  p.kv_cache_tokens = 40'000;
+  return p;
+}
+
 profile make_70b_4xh100() {
   profile p;
   p.name = "70b-4xh100";
@@ -97,12 +109,14 @@ bool finite_non_negative(double x) {
 } // namespace
 
 std::vector<std::string_view> profile_names() {
-  return {"7b-h100", "70b-4xh100", "8b-l4", "tiny-cpu", "zero"};
+  return {"7b-h100", "7b-h100-kv", "70b-4xh100", "8b-l4", "tiny-cpu", "zero"};
 }
 
 result<profile> find_profile(std::string_view name) {
   if (name == "7b-h100")
     return make_7b_h100();
+  if (name == "7b-h100-kv")
+    return make_7b_h100_kv();
   if (name == "70b-4xh100")
     return make_70b_4xh100();
   if (name == "8b-l4")

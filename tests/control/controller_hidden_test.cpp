@@ -41,6 +41,13 @@ TEST_CASE("gauges: our requests the server does not count are a queue") {
   d.on_send(0, 8);
   d.on_metrics(0.5, llamacpp(8, 0), 8);
   CHECK(d.limit() == 16);
+  // A server that has seen none of ours yet (just started, or the requests
+  // are in transit) has no queue either.
+  concurrency_controller e;
+  e.on_send(0, 8);
+  e.on_metrics(0.1, llamacpp(0, 0), 8);
+  CHECK(e.limit() >= 8);
+  CHECK(e.snapshot().hidden_queue == 0);
 }
 
 TEST_CASE("gauges: slow start stops at four times the slots seen running") {
