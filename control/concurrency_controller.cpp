@@ -21,6 +21,8 @@ controller_options sanitize(controller_options o) {
   o.queue_gain = unit(o.queue_gain, 0.5);
   o.smoothing = unit(o.smoothing, 0.5);
   o.probe_step = unit(o.probe_step, 0.1);
+  if (!(o.goodput_elasticity > 1))
+    o.goodput_elasticity = 1.3;
   if (!(o.slot_cap_factor >= 1))
     o.slot_cap_factor = 4;
   if (!(o.hidden_slack_share >= 0))
@@ -131,10 +133,22 @@ void concurrency_controller::on_success(double now, double latency_s,
   // grows with every queue, counted by a gauge or not.
   bool past_knee =
     !std::isnan(w->elasticity) && w->elasticity > opts_.knee_elasticity;
-  // Only a veto on growth, never a cut: on a CPU server (llama.cpp) a full
-  // batch alone makes each token several times slower than a lone request,
-  // so the latency ratio is no queue measure there; the elasticity is.
-  latency_veto_ = past_knee && w->ratio > opts_.max_latency_ratio;
+  // The ratio alone only vetoes growth: on a CPU server (llama.cpp) a full
+  // batch makes each token several times slower than a lone request, so it
+  // is no queue measure there. An elasticity above 1 is: throughput
+  // (in-flight / latency) falls as in-flight grows -- past the goodput
+  // knee, whatever the gauges say -- so back off to its Little's-law floor.
+  bool falling =
+    !std::isnan(w->elasticity) && w->elasticity > opts_.goodput_elasticity;
+  latency_veto_ = falling || (past_knee && w->ratio > opts_.max_latency_ratio);
+  if (falling) {
+    phase_ = controller_phase::steady;
+    double level = w->inflight;
+    set_limit(std::min(limit_, level
+                                 * std::clamp(w->knee_floor / level, 0.5,
+                                              1 - opts_.probe_step)),
+              "throughput falls as in-flight grows");
+  }
 }
 
 void concurrency_controller::on_window(double now, const latency_window& w) {

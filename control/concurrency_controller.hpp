@@ -59,6 +59,12 @@ struct controller_options {
   /// of the best seen; without a knee estimate the controller settles there
   /// (it tolerates the batch's load factor).
   double latency_tolerance = 2;
+  /// Above this elasticity throughput falls as in-flight grows (latency
+  /// grows faster than in proportion): past the goodput knee even when the
+  /// gauges see no queue -- llama.cpp on CPU wakes every HTTP thread on
+  /// every token, so each extra stream slows all. Must exceed 1: exactly 1
+  /// is a plain queue, flat throughput.
+  double goodput_elasticity = 1.3;
   /// Never accept more than this multiple, knee or not.
   double max_latency_ratio = 4;
   /// Below the knee each window aims this share above the window's

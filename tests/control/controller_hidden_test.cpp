@@ -85,7 +85,9 @@ TEST_CASE("a failed scrape while requests are in flight cuts, never grows") {
   CHECK(idle.limit() == 8);
 }
 
-TEST_CASE("rising latency vetoes growth when the gauges see no queue") {
+TEST_CASE("falling throughput cuts and vetoes growth the gauges want") {
+  // Against llama-server on 2 CPU cores each extra stream slowed all:
+  // latency grew faster than in-flight, while requests_deferred read 0.
   controller_options o;
   o.latency.window_min_samples = 4;
   o.initial_limit = 12;
@@ -98,17 +100,22 @@ TEST_CASE("rising latency vetoes growth when the gauges see no queue") {
       c.on_success(now += 0.3, s_per_token * 64, 64, inflight);
   };
   window(8, 0.01);
-  window(12, 0.045); // Latency grows faster than in-flight: a queue.
-  REQUIRE(c.snapshot().elasticity > o.knee_elasticity);
+  window(12, 0.045); // 1.5 x in flight, 4.5 x latency: throughput falls.
+  REQUIRE(c.snapshot().elasticity > o.goodput_elasticity);
+  // Back to the Little's-law floor of the knee (at least half the level).
+  CHECK(c.limit() == 6);
+  CHECK(c.reason() == "throughput falls as in-flight grows");
   auto held = c.limit();
   for (int i = 0; i < 5; ++i) {
     c.on_send(now, c.limit());
-    c.on_metrics(now += 0.5, llamacpp(12, 0), c.limit());
+    c.on_metrics(now += 0.5, llamacpp(6, 0), c.limit());
   }
-  CHECK(c.limit() == held);
-  // Latency back to normal: the gauges lead again.
-  window(12, 0.011);
+  CHECK(c.limit() == held); // The gauges' empty queue does not outvote it.
+  // Latency back to normal at that level: the gauges lead again.
+  window(12, 0.01);
+  window(12, 0.01);
+  window(12, 0.01);
   c.on_send(now, c.limit());
-  c.on_metrics(now += 0.5, llamacpp(12, 0), c.limit());
+  c.on_metrics(now += 0.5, llamacpp(6, 0), c.limit());
   CHECK(c.limit() > held);
 }
