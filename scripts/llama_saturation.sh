@@ -16,10 +16,10 @@ for np in $slots_list; do
   read -r pid port < <("$repo/scripts/llama_server.sh" start "$np")
   trap 'kill "$pid" 2>/dev/null || true' EXIT
   half=$(( np / 2 > 0 ? np / 2 : 1 ))
-  modes="adaptive,$half,$np,$((np + 2)),$((2 * np)),$((4 * np))"
+  modes="adaptive,$half,$np,$((2 * np)),$((4 * np))"
   echo "== llama-server -np $np (port $port): modes $modes"
   "$bench" --url "http://127.0.0.1:$port/v1" --model tiny --modes "$modes" \
-    --repeat 3 --warmup 8 --measure 15 --max-measure 30 --max-tokens 64 \
+    --repeat 3 --warmup 8 --measure 15 --max-measure 25 --max-tokens 64 \
     --prompt "What is 17 times 23? Answer briefly." \
     --expect-limit-max $((4 * np)) "$@" || echo "== -np $np: expectation FAILED"
   kill "$pid" 2>/dev/null || true
