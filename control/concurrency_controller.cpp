@@ -265,7 +265,10 @@ void concurrency_controller::gauge_step(double now, const server_metrics& m,
     set_limit(std::min(limit_, share * (running + target)),
               hidden_queue_ > 0 ? "queue the server's gauges do not count"
                                 : "server queue too long");
-  } else if (waiting < target && binding && !latency_veto_) {
+  } else if (waiting < target && binding && !latency_veto_
+             && (!m.has_running || running > 0)) {
+    // (A server that runs nothing yet has not seen our requests: no
+    // evidence of room, and no slot count to cap the growth.)
     if (phase_ == controller_phase::slow_start && waiting < 1) {
       grow_to(now, 2 * limit_);
     } else {

@@ -71,8 +71,9 @@ TEST_CASE("adaptive saturates llama-server without flooding it") {
   // (before the fix the limit doubled on every scrape to 512 and beyond).
   CHECK(adaptive.limit_max <= 4 * srv.slots);
   CHECK(adaptive.limit_max >= srv.slots); // It did look for the knee.
-  // Lenient against noise on 2 shared cores; the benchmark has the figures.
-  CHECK(adaptive.tok_s >= 0.7 * fixed.tok_s);
+  // Lenient: on 2 shared cores one fixed setting measured from 174 to 658
+  // tokens/s across runs. The benchmark has the figures.
+  CHECK(adaptive.tok_s >= 0.5 * fixed.tok_s);
   CHECK(adaptive.p99 <= 3 * fixed.p99 + 500);
   // The run ended with its requests in flight, abandoned: with no more in
   // flight than the server has threads, it notices them all at its next
