@@ -52,14 +52,50 @@ uint32_t effective_limit(const llm_client_state& st, double now) {
   return st.controller->limit();
 }
 
+/// Logs a change of the adaptive limit that matters (a quarter or more
+/// since the last line) with the controller's reason.
+void log_limit(llm_client_state& st) {
+  if (st.cfg.fixed_limit > 0)
+    return;
+  auto limit = st.controller->limit();
+  auto last = st.last_logged_limit;
+  if (last == 0) {
+    st.last_logged_limit = limit;
+    return;
+  }
+  auto delta = limit > last ? limit - last : last - limit;
+  if (delta * 4 < last || delta < 2)
+    return;
+  auto snap = st.controller->snapshot();
+  spdlog::info("{}: concurrency limit {} -> {} ({}; {} in flight, server "
+               "running {} waiting {}, {:.0f} queued unseen by its gauges)",
+               st.url, last, limit, st.controller->reason(), st.inflight,
+               st.last_metrics.running, st.last_metrics.waiting,
+               snap.hidden_queue);
+  st.last_logged_limit = limit;
+}
+
 /// Tells the pool when our capacity or health changed.
 void report(self_ptr self) {
   auto& st = self->state;
   auto now = now_s(st);
+  log_limit(st);
   auto limit = effective_limit(st, now);
   bool healthy = st.breaker->state_at(now) == control::breaker_state::closed;
   if (limit == st.last_reported_limit && healthy == st.last_reported_healthy)
     return;
+  if (healthy != st.last_reported_healthy) {
+    if (healthy)
+      spdlog::info("{}: endpoint healthy again", st.url);
+    else
+      spdlog::warn("{}: endpoint unhealthy (circuit {} after {} failures; "
+                   "{} in flight, {} completed)",
+                   st.url, control::to_string(st.breaker->state_at(now)),
+                   st.failed, st.inflight, st.completed);
+  }
+  // Idle connections beyond the limit only hold server resources.
+  if (limit != st.last_reported_limit)
+    st.http->set_max_idle(std::max<uint32_t>(limit, 2));
   st.last_reported_limit = limit;
   st.last_reported_healthy = healthy;
   self->send(st.pool, atom::capacity_v, st.index, limit, st.inflight, healthy);
@@ -322,10 +358,26 @@ llm_client(llm_client_actor::stateful_pointer<llm_client_state> self,
         s.scrape = false; // The server exports no metrics: latency only.
         return;
       }
-      if (out.transport_error != 0 || out.status != 200)
+      if (out.transport_error != 0 || out.status != 200) {
+        if (s.scrape_failures++ == 0)
+          spdlog::warn("{}: /metrics scrape failed ({}) with {} requests in "
+                       "flight: treating it as a flooded server",
+                       s.url,
+                       out.transport_error != 0
+                         ? net::to_string(static_cast<net::transport_error>(
+                           out.transport_error))
+                         : fmt::format("HTTP {}", out.status),
+                       s.inflight);
+        s.controller->on_metrics_failure(now_s(s), s.inflight);
+        start_waiting(self);
         return;
+      }
+      if (s.scrape_failures > 0)
+        spdlog::info("{}: /metrics answers again after {} failed scrapes",
+                     s.url, s.scrape_failures);
+      s.scrape_failures = 0;
       s.last_metrics = openai::parse_prometheus(out.body);
-      s.controller->on_metrics(now_s(s), s.last_metrics);
+      s.controller->on_metrics(now_s(s), s.last_metrics, s.inflight);
       auto snap = s.controller->snapshot();
       spdlog::debug("{}: running {} waiting {} kv {:.2f} -> limit {} ({}) "
                     "inflight {}",

@@ -62,6 +62,8 @@ struct llm_client_state {
   control::server_metrics last_metrics;
   uint32_t last_reported_limit = 0;
   bool last_reported_healthy = true;
+  uint32_t last_logged_limit = 0; ///< The limit the last info line named.
+  uint32_t scrape_failures = 0;   ///< In a row.
   std::chrono::steady_clock::time_point epoch =
     std::chrono::steady_clock::now();
 

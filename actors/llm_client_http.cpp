@@ -184,6 +184,10 @@ void scrape(self_ptr self) {
   req.content_type.clear();
   req.deadline = std::chrono::milliseconds{2'000};
   req.idle_timeout = std::chrono::milliseconds{2'000};
+  // A fresh connection per scrape: llama.cpp pins one of its `-np + 2` HTTP
+  // threads to every open connection, and a kept-alive scrape connection
+  // would hold one between scrapes that other clients' probes need.
+  req.headers.emplace_back("Connection", "close");
   auto hdl = llm_client_actor{self};
   st.metrics_http->async_request(std::move(req), [hdl](net::http_response r) {
     http_outcome out;

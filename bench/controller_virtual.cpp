@@ -1,7 +1,7 @@
 // Closed-loop comparison in virtual time: fixed concurrency limits against
 // the adaptive controller on several simulated servers, plus the cost of the
-// capacity model itself. Usage: kpsynth_bench_controller_virtual [seconds]
-// (virtual seconds per run, default 600).
+// capacity model itself. Usage: kpsynth_bench_controller_virtual [seconds
+// [profile...]] (virtual seconds per run, default 600; profiles: only those).
 
 #include "control/virtual_loop.hpp"
 #include "sim/engine.hpp"
@@ -29,7 +29,8 @@ struct mode {
 };
 
 void run_profile(const std::string& name, double duration,
-                 const control::loop_workload& workload) {
+                 const control::loop_workload& workload,
+                 std::vector<uint32_t> fixed = {32, 64, 128, 256, 1024}) {
   auto p = sim::find_profile(name);
   if (!p) {
     std::printf("%s\n", p.error().to_string().c_str());
@@ -44,11 +45,11 @@ void run_profile(const std::string& name, double duration,
   std::printf("%-16s %7s %8s %8s %7s %7s %7s %6s %8s %7s %7s\n", "mode",
               "busy%", "req/s", "tok/s", "p50 s", "p99 s", "preempt", "429s",
               "wait avg", "limit", "wall s");
-  std::vector<mode> modes = {{"fixed 64", 64, false},
-                             {"fixed 256", 256, false},
-                             {"fixed 1024", 1024, false},
-                             {"adaptive", 0, true},
-                             {"adaptive-latency", 0, false}};
+  std::vector<mode> modes;
+  for (auto n : fixed)
+    modes.push_back({"fixed " + std::to_string(n), n, false});
+  modes.push_back({"adaptive", 0, true});
+  modes.push_back({"adaptive-latency", 0, false});
   for (const auto& m : modes) {
     control::loop_options o;
     o.duration_s = duration;
@@ -129,8 +130,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   control::loop_workload typical; // Prompts 200..400, outputs 100..700.
-  for (auto name : {"7b-h100", "70b-4xh100", "8b-l4", "tiny-cpu"})
+  if (argc > 2) {                 // Only the named profiles, typical workload.
+    for (int i = 2; i < argc; ++i)
+      run_profile(argv[i], duration, typical);
+    return 0;
+  }
+  for (auto name : {"7b-h100", "7b-h100-kv", "70b-4xh100", "8b-l4", "tiny-cpu"})
     run_profile(name, duration, typical);
+  // The real llama-server's measurement (scripts/llama_saturation.sh):
+  // 64-token answers to a ~45-token prompt, concurrencies around -np 8.
+  control::loop_workload short_answers;
+  short_answers.prompt_min = 40;
+  short_answers.prompt_max = 50;
+  short_answers.output_min = short_answers.output_max = 64;
+  run_profile("llamacpp-8", duration, short_answers, {4, 8, 10, 16, 32, 64});
   // Long answers make the 70B server's KV cache, not its slots, the limit:
   // filling every slot preempts and recomputes.
   auto long_answers = typical;

@@ -1,102 +1,113 @@
-// Saturation benchmark (issue 2): does the client keep a vLLM-like server
-// exactly saturated without being told its capacity?
-//
-// For each mode (adaptive, fixed 64/256/1024) a fresh simulator runs in a
-// forked child process -- so that this process's CPU time is the client's
-// alone -- and a driver actor keeps the model pool's credit fully used, as
-// the pipeline's stages do. After a warm-up the benchmark measures, over a
-// window: mean busy slots (from the simulator's busy slot-seconds counter),
-// completed requests/s, p50/p99 latency seen by the caller, preemptions,
-// and client CPU microseconds per request. A last run against the `zero`
-// profile (no model latency at all) measures the client's own ceiling.
-//
-// Usage: kpsynth_bench_saturation [--warmup S] [--measure S] [--zero S]
-//                                 [--profile NAME] [--modes a,64,256,1024]
+// Saturation benchmark: does the client keep a server saturated without
+// being told its capacity? Fixed concurrencies against the adaptive
+// controller, on the simulator (a fresh one per run, forked, so that this
+// process's CPU time is the client's alone) or on any external
+// OpenAI-compatible server (`--url`). Each mode runs `--repeat` times,
+// interleaved, and the table shows min/median/max of every run.
 
-#include "actors/model_pool.hpp"
-#include "actors/pipeline.hpp"
+#include "bench/saturation.hpp"
+
 #include "app/commands.hpp"
 #include "core/prompt_pack.hpp"
-#include "net/http_client.hpp"
-#include "net/io_runtime.hpp"
-#include "protocols/openai/prometheus.hpp"
+#include "sim/profiles.hpp"
 #include "sim/server.hpp"
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
-#include <caf/scoped_actor.hpp>
-#include <caf/typed_event_based_actor.hpp>
-
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 
-#include <algorithm>
-#include <atomic>
 #include <csignal>
-#include <future>
-#include <mutex>
-#include <thread>
+#include <cstdlib>
+#include <map>
 #include <unistd.h>
-
-using namespace std::chrono_literals;
-using kpsynth::atom::complete_v;
 
 namespace {
 
-struct mode {
-  std::string name;
-  uint32_t fixed = 0; ///< 0: adaptive.
-  std::string profile;
-  bool stream = true;
+using namespace kpsynth;
+using bench::run_result;
+
+constexpr const char* usage = R"(usage: kpsynth_bench_saturation [options]
+
+Fixed concurrency limits against the adaptive controller, each mode run
+--repeat times (interleaved); prints min/median/max per mode.
+
+  --url URL          external server base URL (e.g. http://127.0.0.1:8080/v1);
+                     without it each run starts a simulator (--profile)
+  --model NAME       model name sent to the server (default math-7b)
+  --profile NAME     simulator profile (default 7b-h100)
+  --modes LIST       comma-separated: adaptive or a fixed limit
+                     (default adaptive,64,256,1024)
+  --repeat N         runs per mode (default 3)
+  --warmup S         seconds before measuring (default 45)
+  --measure S        least seconds measured (default 60); grows to 20 mean
+                     request times seen in warm-up, up to --max-measure
+  --max-measure S    cap on the measure window (default 600)
+  --max-tokens N     max_tokens per request (default 1024)
+  --prompt TEXT      the user message (default: the math pack's solve prompt)
+  --zero S           seconds per client-overhead run on the zero profile
+                     (simulator only; default 10, 0 skips)
+  --expect-limit-max N   exit 1 if the adaptive limit ever exceeded N
+  --expect-ratio R   exit 1 if median adaptive tokens/s < R x the best fixed
+  --help             this text
+)";
+
+struct cli {
+  std::string url, model = "math-7b", profile = "7b-h100", prompt;
+  std::string modes = "adaptive,64,256,1024";
+  int repeat = 3;
+  double warmup = 45, measure = 60, max_measure = 600, zero_s = 10;
+  uint32_t max_tokens = 1024, expect_limit_max = 0;
+  double expect_ratio = 0;
 };
 
-/// Counters shared between the driver actor and the benchmark thread.
-struct shared_stats {
-  std::mutex mtx;
-  uint64_t completed = 0;
-  uint64_t errors = 0;
-  bool recording = false;
-  std::vector<double> latencies_ms;
-};
-
-/// A stage-like driver: takes every credit the pool grants and spends it.
-struct driver_state {
-  static inline const char* name = "bench_driver";
-};
-
-kpsynth::credit_listener_actor::behavior_type
-driver(kpsynth::credit_listener_actor::stateful_pointer<driver_state> self,
-       kpsynth::model_pool_actor pool, kpsynth::llm_call call,
-       std::shared_ptr<shared_stats> stats) {
-  self->send(pool, kpsynth::atom::attach_v,
-             kpsynth::credit_listener_actor{self}, int32_t{0});
-  self->send(pool, kpsynth::atom::demand_v,
-             kpsynth::credit_listener_actor{self}, uint32_t{1u << 30},
-             uint32_t{0});
-  return {
-    [=](kpsynth::atom::credit, const std::string&, uint32_t n) {
-      for (uint32_t i = 0; i < n; ++i) {
-        auto sent = std::chrono::steady_clock::now();
-        self->request(pool, caf::infinite, complete_v, call)
-          .then(
-            [=](kpsynth::llm_reply&) {
-              auto ms = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - sent)
-                          .count();
-              std::lock_guard guard{stats->mtx};
-              ++stats->completed;
-              if (stats->recording)
-                stats->latencies_ms.push_back(ms);
-            },
-            [=](caf::error&) {
-              std::lock_guard guard{stats->mtx};
-              ++stats->errors;
-            });
-      }
-    },
+/// Parses the command line; exits 0 on --help, 2 on anything unknown.
+cli parse_cli(int argc, char** argv) {
+  cli c;
+  std::map<std::string, std::function<void(const std::string&)>> opts = {
+    {"--url", [&](auto& v) { c.url = v; }},
+    {"--model", [&](auto& v) { c.model = v; }},
+    {"--profile", [&](auto& v) { c.profile = v; }},
+    {"--modes", [&](auto& v) { c.modes = v; }},
+    {"--prompt", [&](auto& v) { c.prompt = v; }},
+    {"--repeat", [&](auto& v) { c.repeat = std::stoi(v); }},
+    {"--warmup", [&](auto& v) { c.warmup = std::stod(v); }},
+    {"--measure", [&](auto& v) { c.measure = std::stod(v); }},
+    {"--max-measure", [&](auto& v) { c.max_measure = std::stod(v); }},
+    {"--zero", [&](auto& v) { c.zero_s = std::stod(v); }},
+    {"--max-tokens",
+     [&](auto& v) { c.max_tokens = static_cast<uint32_t>(std::stoul(v)); }},
+    {"--expect-limit-max",
+     [&](auto& v) {
+       c.expect_limit_max = static_cast<uint32_t>(std::stoul(v));
+     }},
+    {"--expect-ratio", [&](auto& v) { c.expect_ratio = std::stod(v); }},
   };
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    if (k == "--help" || k == "-h") {
+      fmt::print("{}", usage);
+      std::exit(0);
+    }
+    auto it = opts.find(k);
+    if (it == opts.end() || i + 1 >= argc) {
+      fmt::print(stderr, "kpsynth_bench_saturation: {} '{}'\n{}",
+                 it == opts.end() ? "unknown option" : "missing value for", k,
+                 usage);
+      std::exit(2);
+    }
+    try {
+      it->second(argv[++i]);
+    } catch (const std::exception&) {
+      fmt::print(stderr, "kpsynth_bench_saturation: bad value '{}' for {}\n",
+                 argv[i], k);
+      std::exit(2);
+    }
+  }
+  if (c.repeat < 1 || c.warmup < 0 || c.measure <= 0) {
+    fmt::print(stderr, "kpsynth_bench_saturation: --repeat must be >= 1, "
+                       "--warmup >= 0, --measure > 0\n");
+    std::exit(2);
+  }
+  return c;
 }
 
 /// Runs a simulator in a child process; returns its pid and port.
@@ -109,15 +120,15 @@ std::pair<pid_t, uint16_t> fork_simulator(const std::string& profile) {
   if (pid == 0) {
     close(ports[0]);
     close(stop[1]);
-    kpsynth::net::io_runtime io{1};
-    kpsynth::config::simulator_config sc;
+    net::io_runtime io{1};
+    config::simulator_config sc;
     sc.profile = profile;
-    auto srv = kpsynth::app::start_simulator(io, sc);
+    auto srv = app::start_simulator(io, sc);
     uint16_t port = srv ? (*srv)->port() : 0;
     if (write(ports[1], &port, sizeof(port)) != sizeof(port))
       _exit(1);
-    char c;
-    while (read(stop[0], &c, 1) > 0) {
+    char ch;
+    while (read(stop[0], &ch, 1) > 0) {
     }
     _exit(0);
   }
@@ -127,206 +138,180 @@ std::pair<pid_t, uint16_t> fork_simulator(const std::string& profile) {
   if (read(ports[0], &port, sizeof(port)) != sizeof(port) || port == 0)
     throw std::runtime_error("simulator child failed to start");
   close(ports[0]);
-  // The child exits when this end closes (at our exit) or when killed.
   return {pid, port};
 }
 
-/// GETs the simulator's /metrics.
-std::map<std::string, double, std::less<>> scrape(kpsynth::net::io_runtime& io,
-                                                  uint16_t port) {
-  auto u = kpsynth::net::url::parse(fmt::format("http://127.0.0.1:{}", port));
-  kpsynth::net::http_client client{io, *u};
-  kpsynth::net::http_request req;
-  req.method = "GET";
-  req.target = "/metrics";
-  req.content_type.clear();
-  std::promise<std::string> body;
-  client.async_request(std::move(req), [&](kpsynth::net::http_response r) {
-    body.set_value(std::move(r.body));
-  });
-  auto text = body.get_future().get();
-  client.shutdown();
-  return kpsynth::openai::sum_prometheus_metrics(text);
-}
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)
-         + static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec)
-             * 1e-6;
-}
-
-struct row {
-  std::string mode;
-  double busy_pct = 0;
-  double rps = 0;
-  double p50 = 0;
-  double p99 = 0;
-  double preemptions = 0;
-  double cpu_us = 0;
-  uint64_t errors = 0;
-  uint32_t final_limit = 0;
-};
-
-row run_mode(const mode& m, const kpsynth::llm_call& call, double warmup_s,
-             double measure_s) {
-  auto [pid, port] = fork_simulator(m.profile);
-  row r;
-  r.mode = m.name;
-  {
-    kpsynth::net::io_runtime io{1};
-    caf::actor_system_config cfg;
-    cfg.set("scheduler.max-threads", 2);
-    kpsynth::add_message_types(cfg);
-    caf::actor_system sys{cfg};
-    kpsynth::config::model_config mc;
-    mc.name = "bench";
-    mc.served_as = "math-7b";
-    mc.endpoints.push_back({fmt::format("http://127.0.0.1:{}/v1", port)});
-    mc.fixed_limit = m.fixed;
-    mc.stream = m.stream;
-    mc.max_limit = 4096;
-    mc.backlog = 1 << 20;
-    auto pool = sys.spawn(kpsynth::model_pool, mc, &io);
-    auto stats = std::make_shared<shared_stats>();
-    auto drv = sys.spawn(driver, pool, call, stats);
-    std::this_thread::sleep_for(std::chrono::duration<double>(warmup_s));
-    auto before = scrape(io, port);
-    uint64_t done0;
-    {
-      std::lock_guard guard{stats->mtx};
-      done0 = stats->completed;
-      stats->recording = true;
-    }
-    auto cpu0 = cpu_seconds();
-    auto t0 = std::chrono::steady_clock::now();
-    std::this_thread::sleep_for(std::chrono::duration<double>(measure_s));
-    auto after = scrape(io, port);
-    auto elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-        .count();
-    auto cpu = cpu_seconds() - cpu0;
-    std::vector<double> lat;
-    uint64_t done;
-    {
-      std::lock_guard guard{stats->mtx};
-      done = stats->completed - done0;
-      stats->recording = false;
-      lat.swap(stats->latencies_ms);
-      r.errors = stats->errors;
-    }
-    caf::scoped_actor self{sys};
-    self->request(pool, 5s, kpsynth::atom::status_v)
-      .receive(
-        [&](std::vector<kpsynth::endpoint_status>& xs) {
-          if (!xs.empty())
-            r.final_limit = xs[0].limit;
-        },
-        [](caf::error&) {});
-    auto slots = after["kpsynth_sim_max_num_seqs"];
-    auto busy = after["kpsynth_sim_busy_slot_seconds_total"]
-                - before["kpsynth_sim_busy_slot_seconds_total"];
-    r.busy_pct = slots > 0 ? 100.0 * busy / elapsed / slots : 0;
-    r.rps = static_cast<double>(done) / elapsed;
-    r.preemptions = after["vllm:num_preemptions_total"]
-                    - before["vllm:num_preemptions_total"];
-    r.cpu_us = done > 0 ? cpu * 1e6 / static_cast<double>(done) : 0;
-    std::sort(lat.begin(), lat.end());
-    if (!lat.empty()) {
-      r.p50 = lat[lat.size() / 2];
-      r.p99 = lat[std::min(lat.size() - 1, lat.size() * 99 / 100)];
-    }
-    self->send_exit(drv, caf::exit_reason::user_shutdown);
-    self->send_exit(pool, caf::exit_reason::user_shutdown);
+/// One run of one mode, on a fresh simulator or the external server.
+run_result run_mode(const cli& c, const std::string& profile, uint32_t fixed,
+                    bool stream, double warmup, double measure,
+                    const llm_call& call) {
+  bench::run_options o;
+  o.fixed = fixed;
+  o.stream = stream;
+  o.warmup_s = warmup;
+  o.measure_s = measure;
+  o.model = c.model;
+  o.max_window_s = std::max(measure, c.max_measure);
+  if (!c.url.empty()) {
+    o.url = c.url;
+    auto u = net::url::parse(c.url);
+    o.root = u ? fmt::format("{}://{}:{}", u->scheme, u->host, u->port) : "";
+    if (!bench::wait_drained(o.root, 120))
+      fmt::print("warning: {} still busy after 120 s\n", o.root);
+    return bench::run_once(o, call);
   }
+  auto [pid, port] = fork_simulator(profile);
+  o.root = fmt::format("http://127.0.0.1:{}", port);
+  o.url = o.root + "/v1";
+  auto r = bench::run_once(o, call);
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
   return r;
 }
 
-void print(const std::vector<row>& rows) {
-  fmt::print("{:<12} {:>8} {:>10} {:>10} {:>10} {:>8} {:>10} {:>7} {:>6}\n",
-             "mode", "busy %", "req/s", "p50 ms", "p99 ms", "preempt",
-             "cpu us/req", "limit", "errors");
-  for (auto& r : rows)
-    fmt::print("{:<12} {:>8.1f} {:>10.1f} {:>10.0f} {:>10.0f} {:>8.0f} "
-               "{:>10.1f} {:>7} {:>6}\n",
-               r.mode, r.busy_pct, r.rps, r.p50, r.p99, r.preemptions, r.cpu_us,
-               r.final_limit, r.errors);
+/// min / median / max of one figure over the runs.
+std::string spread(std::vector<run_result> rs, double run_result::*f,
+                   int precision) {
+  std::sort(rs.begin(), rs.end(),
+            [f](auto& a, auto& b) { return a.*f < b.*f; });
+  return fmt::format("{:.{}f}/{:.{}f}/{:.{}f}", rs.front().*f, precision,
+                     rs[rs.size() / 2].*f, precision, rs.back().*f, precision);
+}
+
+double median(std::vector<run_result> rs, double run_result::*f) {
+  std::sort(rs.begin(), rs.end(),
+            [f](auto& a, auto& b) { return a.*f < b.*f; });
+  return rs[rs.size() / 2].*f;
+}
+
+void print(
+  const std::vector<std::pair<std::string, std::vector<run_result>>>& table) {
+  fmt::print("{:<14} {:>22} {:>22} {:>20} {:>8} {:>8} {:>9} {:>5} {:>6} "
+             "{:>6}\n",
+             "mode (min/med/max)", "gen tok/s", "server tok/s", "p99 ms",
+             "req/s", "busy %", "cpu us/rq", "lim^", "errors", "win s");
+  for (auto& [name, rs] : table) {
+    uint32_t lim = 0;
+    uint64_t errors = 0;
+    for (auto& r : rs) {
+      lim = std::max(lim, r.limit_max);
+      errors += r.errors;
+    }
+    fmt::print("{:<14} {:>22} {:>22} {:>20} {:>8.1f} {:>8.1f} {:>9.0f} {:>5} "
+               "{:>6} {:>6.0f}\n",
+               name, spread(rs, &run_result::tok_s, 0),
+               spread(rs, &run_result::server_tok_s, 0),
+               spread(rs, &run_result::p99, 0), median(rs, &run_result::rps),
+               median(rs, &run_result::busy_pct),
+               median(rs, &run_result::cpu_us), lim, errors,
+               median(rs, &run_result::window_s));
+  }
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  double warmup = 45;
-  double measure = 60;
-  double zero_s = 10;
-  std::string profile = "7b-h100";
-  std::string modes = "adaptive,64,256,1024";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i];
-    std::string v = argv[i + 1];
-    if (k == "--warmup")
-      warmup = std::stod(v);
-    else if (k == "--measure")
-      measure = std::stod(v);
-    else if (k == "--zero")
-      zero_s = std::stod(v);
-    else if (k == "--profile")
-      profile = v;
-    else if (k == "--modes")
-      modes = v;
-  }
+  auto c = parse_cli(argc, argv);
   signal(SIGPIPE, SIG_IGN);
-  if (std::getenv("KPSYNTH_DEBUG") != nullptr)
-    spdlog::set_level(std::getenv("KPSYNTH_DEBUG")[0] == 't'
-                        ? spdlog::level::trace
-                        : spdlog::level::debug);
-  auto pack =
-    kpsynth::core::load_prompt_pack(KPSYNTH_SOURCE_DIR "/prompts/math");
-  if (!pack) {
-    fmt::print(stderr, "{}\n", pack.error().to_string());
-    return 1;
+  if (auto* d = std::getenv("KPSYNTH_DEBUG"))
+    spdlog::set_level(d[0] == 't' ? spdlog::level::trace
+                                  : spdlog::level::debug);
+  std::string text = c.prompt;
+  if (text.empty()) {
+    // A realistic call: a solution to a generated problem.
+    auto pack = core::load_prompt_pack(KPSYNTH_SOURCE_DIR "/prompts/math");
+    if (!pack) {
+      fmt::print(stderr, "{}\n", pack.error().to_string());
+      return 1;
+    }
+    auto rendered = pack->render(
+      "solve", {{"problem", "Let a = 12 and b = 7. What is 3a + 2b?"}});
+    if (!rendered) {
+      fmt::print(stderr, "{}\n", rendered.error().to_string());
+      return 1;
+    }
+    text = *rendered;
   }
-  // A realistic call: a solution to a generated problem (a few hundred
-  // output tokens, as the simulator's solver writes them).
-  auto text = pack->render(
-    "solve", {{"problem", "Let a = 12 and b = 7. What is the value of "
-                          "3a + 2b?"}});
-  kpsynth::llm_call call;
+  llm_call call;
   call.stage = "bench";
-  call.messages.push_back({"user", *text});
-  call.max_tokens = 1024;
+  call.messages.push_back({"user", text});
+  call.max_tokens = c.max_tokens;
   call.deadline_ms = 120'000;
-  std::vector<row> rows;
-  fmt::print("profile {}: warm-up {} s, measure {} s per mode\n", profile,
-             warmup, measure);
-  size_t pos = 0;
-  while (pos <= modes.size()) {
-    auto next = modes.find(',', pos);
+  std::vector<std::pair<std::string, uint32_t>> modes;
+  for (size_t pos = 0; pos <= c.modes.size();) {
+    auto next = c.modes.find(',', pos);
     auto name =
-      modes.substr(pos, next == std::string::npos ? next : next - pos);
-    pos = next == std::string::npos ? modes.size() + 1 : next + 1;
-    mode m{name == "adaptive" ? "adaptive" : "fixed-" + name,
-           name == "adaptive" ? 0u : static_cast<uint32_t>(std::stoul(name)),
-           profile};
-    rows.push_back(run_mode(m, call, warmup, measure));
-    fmt::print("done: {}\n", m.name);
+      c.modes.substr(pos, next == std::string::npos ? next : next - pos);
+    pos = next == std::string::npos ? c.modes.size() + 1 : next + 1;
+    uint32_t fixed = 0;
+    if (name != "adaptive") {
+      char* end = nullptr;
+      fixed = static_cast<uint32_t>(std::strtoul(name.c_str(), &end, 10));
+      if (fixed == 0 || *end != '\0') {
+        fmt::print(stderr, "kpsynth_bench_saturation: bad mode '{}'\n", name);
+        return 2;
+      }
+    }
+    modes.emplace_back(fixed ? "fixed-" + name : name, fixed);
   }
-  print(rows);
-  if (zero_s > 0) {
-    fmt::print("\nclient overhead against the zero-latency profile "
-               "({} s):\n",
-               zero_s);
-    std::vector<row> zero_rows;
-    zero_rows.push_back(
-      run_mode(mode{"zero-adaptive", 0, "zero"}, call, 3, zero_s));
-    zero_rows.push_back(
-      run_mode(mode{"zero-fixed-256", 256, "zero"}, call, 3, zero_s));
-    zero_rows.push_back(run_mode(
-      mode{"zero-fixed-256-plain", 256, "zero", false}, call, 3, zero_s));
-    print(zero_rows);
+  auto target = c.url.empty() ? "simulator profile " + c.profile : c.url;
+  fmt::print("{}: warm-up {} s, measure >= {} s, {} runs per mode\n", target,
+             c.warmup, c.measure, c.repeat);
+  std::vector<std::pair<std::string, std::vector<run_result>>> table;
+  for (auto& [name, fixed] : modes)
+    table.emplace_back(name, std::vector<run_result>{});
+  for (int rep = 0; rep < c.repeat; ++rep)
+    for (size_t i = 0; i < modes.size(); ++i) {
+      auto r = run_mode(c, c.profile, modes[i].second, true, c.warmup,
+                        c.measure, call);
+      fmt::print("run {} {}: {:.0f} tok/s, p99 {:.0f} ms, limit max {}, "
+                 "{} errors\n",
+                 rep + 1, modes[i].first, r.tok_s, r.p99, r.limit_max,
+                 r.errors);
+      std::fflush(stdout);
+      table[i].second.push_back(r);
+    }
+  print(table);
+  int rc = 0;
+  double best_fixed = 0, adaptive = -1;
+  uint32_t adaptive_limit = 0;
+  for (auto& [name, rs] : table) {
+    if (name == "adaptive") {
+      adaptive = median(rs, &run_result::tok_s);
+      for (auto& r : rs)
+        adaptive_limit = std::max(adaptive_limit, r.limit_max);
+    } else {
+      best_fixed = std::max(best_fixed, median(rs, &run_result::tok_s));
+    }
   }
-  return 0;
+  if (adaptive >= 0 && best_fixed > 0)
+    fmt::print("adaptive / best fixed (median tokens/s): {:.3f}\n",
+               adaptive / best_fixed);
+  if (c.expect_limit_max > 0 && adaptive_limit > c.expect_limit_max) {
+    fmt::print("FAIL: adaptive limit reached {} > {}\n", adaptive_limit,
+               c.expect_limit_max);
+    rc = 1;
+  }
+  if (c.expect_ratio > 0 && adaptive >= 0 && best_fixed > 0
+      && adaptive < c.expect_ratio * best_fixed) {
+    fmt::print("FAIL: adaptive {:.0f} tok/s < {} x best fixed {:.0f}\n",
+               adaptive, c.expect_ratio, best_fixed);
+    rc = 1;
+  }
+  if (c.zero_s > 0 && c.url.empty()) {
+    fmt::print("\nclient overhead against the zero-latency profile ({} s):\n",
+               c.zero_s);
+    std::vector<std::pair<std::string, std::vector<run_result>>> zero;
+    zero.emplace_back(
+      "zero-adaptive",
+      std::vector<run_result>{run_mode(c, "zero", 0, true, 3, c.zero_s, call)});
+    zero.emplace_back("zero-fixed-256",
+                      std::vector<run_result>{
+                        run_mode(c, "zero", 256, true, 3, c.zero_s, call)});
+    zero.emplace_back("zero-256-plain",
+                      std::vector<run_result>{
+                        run_mode(c, "zero", 256, false, 3, c.zero_s, call)});
+    print(zero);
+  }
+  return rc;
 }

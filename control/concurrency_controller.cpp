@@ -15,13 +15,18 @@ controller_options sanitize(controller_options o) {
   auto unit = [](double x, double fallback) {
     return std::isfinite(x) && x > 0 && x <= 1 ? x : fallback;
   };
-  o.kv_decrease = unit(o.kv_decrease, 0.9);
   o.overload_decrease = unit(o.overload_decrease, 0.7);
   o.failure_decrease = unit(o.failure_decrease, 0.9);
   o.overload_ceiling = unit(o.overload_ceiling, 0.9);
   o.queue_gain = unit(o.queue_gain, 0.5);
   o.smoothing = unit(o.smoothing, 0.5);
   o.probe_step = unit(o.probe_step, 0.1);
+  if (!(o.goodput_elasticity > 1))
+    o.goodput_elasticity = 1.3;
+  if (!(o.slot_cap_factor >= 1))
+    o.slot_cap_factor = 4;
+  if (!(o.hidden_slack_share >= 0))
+    o.hidden_slack_share = 0.05;
   if (!(o.max_pause_s >= 0))
     o.max_pause_s = 0;
   return o;
@@ -53,27 +58,40 @@ uint32_t concurrency_controller::limit() const {
                static_cast<double>(opts_.max_limit)));
 }
 
-void concurrency_controller::set_limit(double x) {
+void concurrency_controller::set_limit(double x, const char* why) {
   if (!std::isfinite(x))
     return;
   x = std::clamp(x, static_cast<double>(opts_.min_limit),
                  static_cast<double>(opts_.max_limit));
+  if (x > limit_) // Growth stops at the slot cap; a cut is never undone.
+    x = std::min(x, std::max(limit_, slot_cap()));
   if (x > limit_)
     ++increases_;
   else if (x < limit_)
     ++decreases_;
   if (x > limit_)
     peak_inflight_ = 0; // Whether the new limit binds is yet to be seen.
+  if (x != limit_)
+    reason_ = why;
   limit_ = x;
 }
 
+double concurrency_controller::slot_cap() const {
+  if (max_running_ <= 0)
+    return std::numeric_limits<double>::infinity();
+  return std::max(static_cast<double>(opts_.min_limit),
+                  opts_.slot_cap_factor * max_running_);
+}
+
 void concurrency_controller::grow_to(double now, double target) {
-  if (target <= limit_)
+  if (target <= limit_ || latency_veto_)
     return;
   if (now - ceiling_at_ > opts_.ceiling_memory_s)
     ceiling_ = std::numeric_limits<double>::infinity();
   if (limit_ < ceiling_) {
-    set_limit(std::min(target, ceiling_));
+    set_limit(std::min(target, ceiling_), phase_ == controller_phase::slow_start
+                                            ? "slow start"
+                                            : "headroom");
     return;
   }
   // Past the spot of the last KV trouble or 429: that trouble showed up
@@ -81,7 +99,7 @@ void concurrency_controller::grow_to(double now, double target) {
   // overflows), so probe one request at a time.
   if (now - last_probe_ >= opts_.probe_interval_s) {
     last_probe_ = now;
-    set_limit(limit_ + 1);
+    set_limit(limit_ + 1, "probing past the last trouble");
   }
 }
 
@@ -104,8 +122,33 @@ void concurrency_controller::on_success(double now, double latency_s,
   peak_inflight_ =
     std::max(peak_inflight_, static_cast<double>(inflight_at_send));
   auto w = latency_.add(now, latency_s, completion_tokens, inflight_at_send);
-  if (w && !gauges_active(now))
+  if (!w)
+    return;
+  if (!gauges_active(now)) {
+    latency_veto_ = false;
     on_window(now, *w);
+    return;
+  }
+  // Gauges lead, but latency has the last word on queueing: time per token
+  // grows with every queue, counted by a gauge or not.
+  bool past_knee =
+    !std::isnan(w->elasticity) && w->elasticity > opts_.knee_elasticity;
+  // The ratio alone only vetoes growth: on a CPU server (llama.cpp) a full
+  // batch makes each token several times slower than a lone request, so it
+  // is no queue measure there. An elasticity above 1 is: throughput
+  // (in-flight / latency) falls as in-flight grows -- past the goodput
+  // knee, whatever the gauges say -- so back off to its Little's-law floor.
+  bool falling =
+    !std::isnan(w->elasticity) && w->elasticity > opts_.goodput_elasticity;
+  latency_veto_ = falling || (past_knee && w->ratio > opts_.max_latency_ratio);
+  if (falling) {
+    phase_ = controller_phase::steady;
+    double level = w->inflight;
+    set_limit(std::min(limit_, level
+                                 * std::clamp(w->knee_floor / level, 0.5,
+                                              1 - opts_.probe_step)),
+              "throughput falls as in-flight grows");
+  }
 }
 
 void concurrency_controller::on_window(double now, const latency_window& w) {
@@ -118,7 +161,8 @@ void concurrency_controller::on_window(double now, const latency_window& w) {
     !std::isnan(w.elasticity) && w.elasticity > opts_.knee_elasticity;
   if (w.ratio > opts_.max_latency_ratio) {
     phase_ = controller_phase::steady;
-    set_limit(std::min(limit_, level * opts_.max_latency_ratio / w.ratio));
+    set_limit(std::min(limit_, level * opts_.max_latency_ratio / w.ratio),
+              "latency per token past the limit");
   } else if (phase_ == controller_phase::slow_start && !past_knee
              && w.ratio <= opts_.latency_tolerance) {
     grow_to(now, 2 * level);
@@ -141,32 +185,37 @@ void concurrency_controller::on_window(double now, const latency_window& w) {
     if (target > level)
       grow_to(now, next);
     else if (target < limit_)
-      set_limit(next);
+      set_limit(next, past_knee ? "latency: past the knee" : "latency");
   }
 }
 
-void concurrency_controller::on_metrics(double now, const server_metrics& m) {
+void concurrency_controller::on_metrics(double now, const server_metrics& m,
+                                        std::optional<uint32_t> inflight) {
   if (!m.has_waiting)
     return; // Without a queue gauge, latency decides.
-  bool fresh_preemption = false;
-  if (m.has_preemptions) {
-    fresh_preemption =
-      have_preemptions_ && m.preemptions_total > last_preemptions_;
-    have_preemptions_ = true;
-    last_preemptions_ = m.preemptions_total;
-  }
   have_gauges_ = true;
   gauges_at_ = now;
   double running =
     m.has_running ? std::max(0.0, m.running) : std::floor(limit_);
+  if (m.has_running)
+    max_running_ = std::max(max_running_, running);
   double waiting = std::max(0.0, m.waiting);
+  // Ours beyond what the server counts wait where its gauges cannot see.
+  hidden_queue_ = 0;
+  // An idle server has not seen our requests yet (they are in transit, or
+  // it has just started): that is no queue.
+  if (inflight && running + waiting > 0) {
+    double slack = 1 + opts_.hidden_slack_share * running;
+    hidden_queue_ =
+      std::max(0.0, static_cast<double>(*inflight) - running - waiting - slack);
+    waiting += hidden_queue_;
+  }
   double target =
     std::max(opts_.waiting_target_min, opts_.waiting_target_share * running);
   bool recent_overload = now - last_overload_ < overload_memory_s;
   if (recent_overload) // The server bounds its queue below our target.
     target = std::min(target, overload_queue_cap_);
   last_waiting_target_ = target;
-  bool binding = peak_inflight_ >= 0.9 * std::floor(limit_) - 1;
   // Our part of the server's load: with other clients on the same server,
   // each corrects only its share. Without a report of our in-flight count
   // since the limit last grew, assume we are alone: guessing it from the
@@ -176,26 +225,50 @@ void concurrency_controller::on_metrics(double now, const server_metrics& m) {
   if (peak_inflight_ > 0 && queued > 0)
     share = std::clamp(std::max(peak_inflight_, std::floor(limit_)) / queued,
                        0.0, 1.0);
+  gauge_step(now, m, waiting, share, target);
+  last_waiting_ = waiting;
+}
+
+void concurrency_controller::gauge_step(double now, const server_metrics& m,
+                                        double waiting, double share,
+                                        double target) {
+  bool fresh_preemption = false;
+  if (m.has_preemptions) {
+    fresh_preemption =
+      have_preemptions_ && m.preemptions_total > last_preemptions_;
+    have_preemptions_ = true;
+    last_preemptions_ = m.preemptions_total;
+  }
+  double running =
+    m.has_running ? std::max(0.0, m.running) : std::floor(limit_);
+  bool binding = peak_inflight_ >= 0.9 * std::floor(limit_) - 1;
   // Decreases are computed from the server's own counts, not from the
   // limit: sent requests cannot be recalled, the queue drains one
   // completion at a time, and cutting the limit at every scrape until then
   // would wind it down to the minimum.
   bool kv_hot = m.has_kv_usage && m.kv_usage > opts_.kv_high;
   if (fresh_preemption || kv_hot) {
-    // Over-admission: the server recomputes evicted sequences, so goodput
-    // drops although every slot looks busy.
+    // Over-admission: the server recomputes evicted sequences. Cut back to
+    // what runs plus the queue target -- not below: a KV-bound server must
+    // stay full to serve most, and a few preemptions are the price.
     phase_ = controller_phase::steady;
     growth_step_ = 1;
     if (now - last_kv_decrease_ >= opts_.kv_holdoff_s) {
       last_kv_decrease_ = now;
-      set_limit(std::min(limit_, share * queued * opts_.kv_decrease));
+      set_limit(std::min(limit_, share * (running + target)),
+                fresh_preemption ? "preemptions" : "KV cache full");
       set_ceiling(now, limit_);
     }
   } else if (waiting > opts_.waiting_high_factor * target + 1) {
     phase_ = controller_phase::steady;
     growth_step_ = 1;
-    set_limit(std::min(limit_, share * (running + target)));
-  } else if (waiting < target && binding) {
+    set_limit(std::min(limit_, share * (running + target)),
+              hidden_queue_ > 0 ? "queue the server's gauges do not count"
+                                : "server queue too long");
+  } else if (waiting < target && binding && !latency_veto_
+             && (!m.has_running || running > 0)) {
+    // (A server that runs nothing yet has not seen our requests: no
+    // evidence of room, and no slot count to cap the growth.)
     if (phase_ == controller_phase::slow_start && waiting < 1) {
       grow_to(now, 2 * limit_);
     } else {
@@ -209,17 +282,31 @@ void concurrency_controller::on_metrics(double now, const server_metrics& m) {
   } else {
     growth_step_ = 1;
   }
-  last_waiting_ = waiting;
 }
 
-void concurrency_controller::multiplicative_decrease(double now,
-                                                     double factor) {
+void concurrency_controller::on_metrics_failure(double now, uint32_t inflight) {
+  if (inflight == 0)
+    return; // An idle server that does not answer: the breaker's business.
+  phase_ = controller_phase::steady;
+  growth_step_ = 1;
+  // Back to what the server was last seen serving, if that is lower.
+  double floor = std::max(1.0, max_running_);
+  if (limit_ > floor
+      && now - last_error_decrease_ >= opts_.decrease_holdoff_s) {
+    last_error_decrease_ = now;
+    set_limit(std::max(floor, limit_ * opts_.overload_decrease),
+              "metrics scrape failed while requests were in flight");
+  }
+}
+
+void concurrency_controller::multiplicative_decrease(double now, double factor,
+                                                     const char* why) {
   phase_ = controller_phase::steady;
   growth_step_ = 1;
   if (now - last_error_decrease_ < opts_.decrease_holdoff_s)
     return;
   last_error_decrease_ = now;
-  set_limit(limit_ * factor);
+  set_limit(limit_ * factor, why);
 }
 
 void concurrency_controller::on_overload(double now, double retry_after_s) {
@@ -231,11 +318,11 @@ void concurrency_controller::on_overload(double now, double retry_after_s) {
       std::max(paused_until_, now + std::min(retry_after_s, opts_.max_pause_s));
   if (now - last_error_decrease_ >= opts_.decrease_holdoff_s)
     set_ceiling(now, limit_ * opts_.overload_ceiling);
-  multiplicative_decrease(now, opts_.overload_decrease);
+  multiplicative_decrease(now, opts_.overload_decrease, "429/503 overload");
 }
 
 void concurrency_controller::on_failure(double now) {
-  multiplicative_decrease(now, opts_.failure_decrease);
+  multiplicative_decrease(now, opts_.failure_decrease, "timeout or reset");
 }
 
 controller_snapshot concurrency_controller::snapshot() const {
@@ -253,6 +340,8 @@ controller_snapshot concurrency_controller::snapshot() const {
   } else {
     s.elasticity = std::nan("");
   }
+  s.hidden_queue = hidden_queue_;
+  s.slot_cap = std::isfinite(slot_cap()) ? slot_cap() : 0;
   s.increases = increases_;
   s.decreases = decreases_;
   return s;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string_view>
 
 namespace kpsynth::control {
@@ -19,7 +20,10 @@ struct controller_options {
   /// Keep about max(waiting_target_min, waiting_target_share * running)
   /// requests queued inside the server: enough that a slot never idles for
   /// lack of work, few enough that nothing floods the scheduler.
-  double waiting_target_min = 2;
+  /// One waiting request is enough to refill a slot the moment it frees;
+  /// more only adds latency (and on llama.cpp, whose HTTP threads are
+  /// `-np + 2`, the metrics scrape needs the last one).
+  double waiting_target_min = 1;
   double waiting_target_share = 0.03;
   /// Shrink once waiting exceeds this multiple of the target (+1).
   double waiting_high_factor = 2;
@@ -27,13 +31,22 @@ struct controller_options {
   double queue_gain = 0.5;
   /// KV usage above this, or any new preemption, means over-admission.
   double kv_high = 0.97;
-  double kv_decrease = 0.9;
   /// At most one KV-driven decrease per this long: the cache stays full for
   /// a while after the cut, until running sequences finish.
   double kv_holdoff_s = 3;
 
   /// Gauges older than this are ignored (latency mode takes over).
   double metrics_stale_s = 5;
+  /// Never more in flight than this multiple of the most requests the
+  /// server has been seen running: past its slots every extra request only
+  /// queues (llama.cpp's `-np`, vLLM's `max_num_seqs`).
+  double slot_cap_factor = 4;
+  /// Requests of ours beyond the server's running + waiting count, past
+  /// this share of running (+1, requests in transit), wait where the
+  /// server's gauges cannot see them: llama.cpp holds a connection in its
+  /// HTTP thread pool's queue before it parses the request, so
+  /// `requests_deferred` reads 0 while hundreds wait.
+  double hidden_slack_share = 0.05;
 
   // -- latency mode: no gauges ------------------------------------------------
 
@@ -46,6 +59,12 @@ struct controller_options {
   /// of the best seen; without a knee estimate the controller settles there
   /// (it tolerates the batch's load factor).
   double latency_tolerance = 2;
+  /// Above this elasticity throughput falls as in-flight grows (latency
+  /// grows faster than in proportion): past the goodput knee even when the
+  /// gauges see no queue -- llama.cpp on CPU wakes every HTTP thread on
+  /// every token, so each extra stream slows all. Must exceed 1: exactly 1
+  /// is a plain queue, flat throughput.
+  double goodput_elasticity = 1.3;
   /// Never accept more than this multiple, knee or not.
   double max_latency_ratio = 4;
   /// Below the knee each window aims this share above the window's
@@ -90,6 +109,8 @@ struct controller_snapshot {
   double baseline_s_per_token = 0; ///< 0 before the first window.
   double latency_ratio = 0;        ///< Of the last window; 0 before.
   double elasticity = 0;           ///< Of the last window; NaN if unknown.
+  double hidden_queue = 0;         ///< Ours in flight the gauges did not count.
+  double slot_cap = 0;             ///< 0 until the server reported running.
   uint64_t increases = 0;
   uint64_t decreases = 0;
 };
@@ -134,18 +155,36 @@ class concurrency_controller {
   /// Timeout or connection reset: a mild decrease.
   void on_failure(double now);
 
-  /// A scrape of the server's `/metrics`.
-  void on_metrics(double now, const server_metrics& m);
+  /// A scrape of the server's `/metrics`; `inflight` is our own in-flight
+  /// count when the answer arrived (nullopt: unknown, gauges taken as they
+  /// are).
+  void on_metrics(double now, const server_metrics& m,
+                  std::optional<uint32_t> inflight);
+  void on_metrics(double now, const server_metrics& m) {
+    on_metrics(now, m, std::nullopt);
+  }
+
+  /// A scrape failed or timed out while `inflight` requests of ours were in
+  /// flight. A server too busy to answer `/metrics` is flooded (llama.cpp
+  /// serves it from the same HTTP threads as completions), so this is a
+  /// saturation signal, never "no news".
+  void on_metrics_failure(double now, uint32_t inflight);
+
+  /// Why the limit last changed, for logs.
+  std::string_view reason() const { return reason_; }
 
   controller_snapshot snapshot() const;
 
  private:
   bool gauges_active(double now) const;
   void on_window(double now, const latency_window& w);
-  void set_limit(double x);
+  void set_limit(double x, const char* why);
+  double slot_cap() const;
   void grow_to(double now, double target);
   void set_ceiling(double now, double x);
-  void multiplicative_decrease(double now, double factor);
+  void multiplicative_decrease(double now, double factor, const char* why);
+  void gauge_step(double now, const server_metrics& m, double waiting,
+                  double share, double target);
 
   controller_options opts_;
   latency_model latency_;
@@ -164,6 +203,13 @@ class concurrency_controller {
   double last_preemptions_ = 0;
   double last_waiting_target_ = 0;
   double last_waiting_ = 0;
+  double max_running_ = 0; ///< Most requests the server was seen running.
+  double hidden_queue_ = 0;
+  /// The last latency window said queueing (past the knee and more than
+  /// `max_latency_ratio` slower than the best): gauges that see no queue
+  /// must not grow the limit.
+  bool latency_veto_ = false;
+  const char* reason_ = "initial";
   double overload_queue_cap_ = 1;
   double growth_step_ = 1;
   double ceiling_ = std::numeric_limits<double>::infinity();

@@ -12,7 +12,9 @@
 #include "sim/engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <deque>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -106,11 +108,35 @@ inline loop_stats run_virtual_loop(const sim::profile& p,
   uint64_t rejected = 0;
   auto limit = [&] { return o.fixed_limit > 0 ? o.fixed_limit : ctl.limit(); };
   auto paused = [&] { return o.fixed_limit == 0 && ctl.paused_until() > now; };
+  // The HTTP front end (profile::http_threads): requests beyond it wait
+  // unseen by the engine and its gauges. Each entry: id, prompt, output.
+  std::deque<std::array<uint64_t, 3>> front;
+  auto front_full = [&] {
+    return p.http_threads > 0
+           && (eng.size() >= p.http_threads || !front.empty());
+  };
+  auto admit_front = [&] {
+    while (!front.empty() && eng.size() < p.http_threads) {
+      auto [id, prompt, output] = front.front();
+      front.pop_front();
+      if (eng.submit(id, static_cast<uint32_t>(prompt),
+                     static_cast<uint32_t>(output), now)
+          != sim::submit_result::accepted)
+        inflight.erase(id); // Cannot happen with an unbounded queue.
+    }
+  };
   auto fill = [&] {
     while (!paused() && inflight.size() < limit()) {
       auto id = next_id++;
       auto prompt = draw(o.workload.prompt_min, o.workload.prompt_max);
       auto output = draw(o.workload.output_min, o.workload.output_max);
+      if (front_full()) {
+        front.push_back({id, prompt, output});
+        auto n = static_cast<uint32_t>(inflight.size() + 1);
+        inflight.emplace(id, pending{now, n});
+        ctl.on_send(now, n);
+        continue;
+      }
       auto r = eng.submit(id, prompt, output, now);
       if (r != sim::submit_result::accepted) {
         ++rejected;
@@ -145,13 +171,17 @@ inline loop_stats run_virtual_loop(const sim::profile& p,
       }
     }
     events.clear();
+    admit_front();
     if (now >= next_tick) {
       while (next_change < o.changes.size()
              && o.changes[next_change].at_s <= now)
         eng.reconfigure(o.changes[next_change++].profile, now, events);
       auto m = eng.snapshot(now);
-      if (o.use_metrics && o.fixed_limit == 0)
-        ctl.on_metrics(now, to_server_metrics(m));
+      auto n = static_cast<uint32_t>(inflight.size());
+      if (o.use_metrics && o.fixed_limit == 0 && !front.empty())
+        ctl.on_metrics_failure(now, n); // The scrape waits for a thread too.
+      else if (o.use_metrics && o.fixed_limit == 0)
+        ctl.on_metrics(now, to_server_metrics(m), n);
       if (!started && now >= o.measure_from_s) {
         started = true;
         at_start = m;

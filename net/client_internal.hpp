@@ -86,6 +86,10 @@ class client_core : public std::enable_shared_from_this<client_core> {
   /// Fails everything with `cancelled` and refuses new requests.
   void shutdown_now();
 
+  /// Lowers (or raises) the idle bound and closes the oldest extra idle
+  /// connections.
+  void set_max_idle(std::size_t n);
+
   strand_type strand;
   url endpoint;
   http_client_options opts;

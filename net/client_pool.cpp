@@ -208,6 +208,16 @@ void client_core::on_queue_timer(uint64_t gen) {
   }
 }
 
+void client_core::set_max_idle(std::size_t n) {
+  opts.max_idle = n;
+  while (idle_.size() > n) {
+    // The front is the least recently used.
+    auto c = std::move(idle_.front());
+    idle_.erase(idle_.begin());
+    cancel_connection(c.get());
+  }
+}
+
 } // namespace detail
 
 struct http_client::impl : detail::client_core {
@@ -239,6 +249,10 @@ void http_client::async_request(http_request req, response_handler done,
 
 void http_client::shutdown() {
   asio::post(impl_->strand, [core = impl_] { core->shutdown_now(); });
+}
+
+void http_client::set_max_idle(std::size_t n) {
+  asio::post(impl_->strand, [core = impl_, n] { core->set_max_idle(n); });
 }
 
 const url& http_client::endpoint() const {

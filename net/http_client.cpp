@@ -402,6 +402,19 @@ void connection::fail(transport_error e, std::string_view why) {
     resp.error_detail += ": ";
     resp.error_detail += why;
   }
+  // Giving up on a request the server has (or may have) received: close
+  // with a reset, not a FIN. A server that has not yet read the request --
+  // llama.cpp queues connections until one of its HTTP threads is free --
+  // then finds the bytes discarded instead of computing an answer nobody
+  // waits for, and one that is streaming sees the reset at its next write.
+  bool abandoned =
+    (e == transport_error::deadline || e == transport_error::idle_timeout
+     || e == transport_error::cancelled)
+    && (phase_ == phase::writing || phase_ == phase::reading);
+  if (abandoned) {
+    error_code ignored;
+    lowest().set_option(asio::socket_base::linger{true, 0}, ignored);
+  }
   // Close first: a pending write may still point into the request body,
   // and only a closed socket guarantees the reactor no longer reads it.
   close();

@@ -114,6 +114,13 @@ class http_client {
   /// Closes idle connections and fails pending requests with `cancelled`.
   void shutdown();
 
+  /// Keeps at most `n` idle keep-alive connections from now on, closing the
+  /// oldest extra ones at once. An idle connection is not free for every
+  /// server: llama.cpp's HTTP thread pool pins a thread to each open
+  /// connection until its 5 s keep-alive wait ends, so connections left over
+  /// from a burst starve the server's other clients (and its /metrics).
+  void set_max_idle(std::size_t n);
+
   /// The endpoint this client talks to.
   const url& endpoint() const;
 

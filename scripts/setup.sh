@@ -16,6 +16,8 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium)  # renders the HTML report in a test
+  # The real-server tests build llama.cpp and make a tiny model for it.
+  packages+=(curl python3-numpy python3-sentencepiece)
 fi
 
 missing=()

@@ -41,6 +41,13 @@ struct profile {
   uint32_t max_model_len = 8192;
   /// Fraction of KV blocks kept free at admission (vLLM's 1% watermark).
   double kv_watermark = 0.01;
+  /// Requests the HTTP front end takes at once; 0 = unbounded (vLLM).
+  /// llama.cpp's server has `-np + 2` HTTP threads, one per open
+  /// connection: more requests wait in front of them where no gauge counts
+  /// them, and /metrics, served by the same threads, times out meanwhile.
+  /// Modelled by control::run_virtual_loop (the engine sees only what got
+  /// past the front end).
+  uint32_t http_threads = 0;
 };
 
 /// Names of the built-in profiles, in a stable order.

@@ -97,16 +97,17 @@ TEST_CASE("gauges: preemption and a full KV cache cut, then probe slowly") {
   c.on_send(now, 200);
   c.on_metrics(now, gauges(128, 5, 0.9, 5));
   CHECK(c.limit() == 200); // First reading: no increase seen yet.
-  // New preemptions: 90% of what the server holds for us.
+  // New preemptions: down to what runs plus the queue target -- the KV
+  // cache, not the slots, binds, and it must stay full to serve most.
   c.on_metrics(now += 0.5, gauges(128, 5, 0.9, 9));
-  CHECK(c.limit() == static_cast<uint32_t>(0.9 * 133));
+  CHECK(c.limit() == static_cast<uint32_t>(128 + 0.03 * 128));
   // Within the hold-off another preemption does not cut again.
-  c.on_metrics(now += 0.5, gauges(128, 5, 0.99, 12));
-  CHECK(c.limit() == 119);
+  c.on_metrics(now += 0.5, gauges(120, 5, 0.99, 12));
+  CHECK(c.limit() == 131);
   // KV usage alone above 0.97 counts as trouble too.
   now += o.kv_holdoff_s;
-  c.on_metrics(now, gauges(120, 0, 0.985, 12));
-  CHECK(c.limit() == 108);
+  c.on_metrics(now, gauges(110, 0, 0.985, 12));
+  CHECK(c.limit() == static_cast<uint32_t>(110 + 0.03 * 110));
   // Room again: growth past the trouble spot is one request per interval.
   auto ceiling = c.limit();
   for (int i = 0; i < 8; ++i) {
