@@ -17,6 +17,7 @@
 #include "protocols/records.hpp"
 
 #include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -143,7 +144,8 @@ make_decontam(const config::kpsynth_config& cfg,
     auto d = quality::dedup_index::create(mp);
     if (!d)
       return d.error();
-    auto reader = seed_reader::open(cfg.run.seeds);
+    auto reader = seed_reader::open(cfg.run.seeds, cfg.run.max_seed_line_bytes,
+                                    /*report_duplicates=*/false);
     if (!reader)
       return reader.error();
     while (auto next = reader->next())
@@ -259,11 +261,18 @@ result<pipeline> spawn_pipeline(caf::actor_system& sys, context_ptr ctx,
       }
     }
   }
-  for (auto& [name, m] : cfg.models)
-    p.pools.emplace(name, sys.spawn(model_pool, m, &io));
-  auto reader = seed_reader::open(cfg.run.seeds);
+  auto reader = seed_reader::open(cfg.run.seeds, cfg.run.max_seed_line_bytes);
   if (!reader)
     return reader.error();
+  // From here on an error must not leave actors behind: the actor system
+  // waits for every actor when it shuts down, so the process would hang.
+  auto reap = [&p](problem e) -> result<pipeline> {
+    for (auto& a : all_actors(p))
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    return e;
+  };
+  for (auto& [name, m] : cfg.models)
+    p.pools.emplace(name, sys.spawn(model_pool, m, &io));
   // Spawned from the sink upstream, so that each stage knows its consumer:
   // generator -> decontam -> solver -> programmer -> verifier -> panel.
   p.sink = sys.spawn(sink, ctx, items->ids, seeds->ids, counters);
@@ -287,7 +296,7 @@ result<pipeline> spawn_pipeline(caf::actor_system& sys, context_ptr ctx,
   if (cfg.decontam.enabled) {
     auto dc = make_decontam(cfg, done_problems);
     if (!dc)
-      return dc.error();
+      return reap(dc.error());
     auto& dcfg = cfg.decontam;
     if (!dcfg.llm_check_model.empty())
       dc->rephrase.check_pool = p.pools.at(dcfg.llm_check_model);

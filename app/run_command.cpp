@@ -2,6 +2,10 @@
 #include "actors/pipeline.hpp"
 #include "app/commands.hpp"
 #include "app/control_server.hpp"
+#include "app/output_lock.hpp"
+#include "app/run_safety.hpp"
+#include "app/transient_failures.hpp"
+#include "core/seeds.hpp"
 #include "net/http_server.hpp"
 #include "net/io_runtime.hpp"
 #include "sim/server.hpp"
@@ -15,7 +19,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <optional>
 #include <thread>
 
@@ -64,6 +67,177 @@ std::string progress_line(const snapshot& s, double elapsed) {
     eps);
 }
 
+void print_summary(const pipeline_status& st, double elapsed,
+                   const config::kpsynth_config& cfg,
+                   const sim::server* simulator) {
+  auto items = st.accepted + st.rejected + st.failed;
+  fmt::print("\n== kpsynth summary ==\n"
+             "seeds:      {} extracted, {} failed, {} malformed lines\n"
+             "knowledge:  {} knowledge points\n"
+             "items:      {} total: {} accepted, {} rejected, {} failed\n"
+             "acceptance: {:.1f}%\n"
+             "tokens:     {} prompt, {} completion\n"
+             "time:       {:.1f} s ({:.2f} items/s)\n"
+             "output:     {}/items.jsonl, seeds.jsonl, "
+             "knowledge_points.jsonl\n",
+             st.seeds_extracted, st.seeds_failed, st.seeds_bad,
+             st.knowledge_points, items, st.accepted, st.rejected, st.failed,
+             items > 0 ? 100.0 * static_cast<double>(st.accepted)
+                           / static_cast<double>(items)
+                       : 0.0,
+             st.prompt_tokens, st.completion_tokens, elapsed,
+             elapsed > 0 ? static_cast<double>(items) / elapsed : 0.0,
+             cfg.run.output_dir.string());
+  if (simulator) {
+    auto s = simulator->stats();
+    std::string faults;
+    for (auto& [name, n] : s.faults)
+      faults += fmt::format(" {}={}", name, n);
+    fmt::print("simulator:  {} requests, {} preemptions, faults:{}\n",
+               s.requests, s.engine.preemptions_total,
+               faults.empty() ? " none" : faults);
+  }
+}
+
+/// Checks of outside inputs that need more than the configuration file:
+/// the endpoint URLs and the seed file. Each names the place.
+std::optional<problem> preflight(const config::kpsynth_config& cfg) {
+  if (auto p = check_endpoints(cfg))
+    return p;
+  return check_seed_file(cfg.run.seeds, cfg.run.max_seed_line_bytes);
+}
+
+/// Makes a resumed job redo what failed for passing reasons (see
+/// transient_failures.hpp).
+std::optional<problem> retry_transient(const std::filesystem::path& dir) {
+  for (auto [file, what] :
+       {std::pair{"items.jsonl", "item"}, std::pair{"seeds.jsonl", "seed"}}) {
+    auto t = forget_transient_failures(dir / file);
+    if (!t)
+      return t.error();
+    if (t->transient > 0)
+      spdlog::info("retrying {} {}(s) that failed for transient reasons "
+                   "({}); {} permanent failure(s) kept",
+                   t->transient, what, describe(*t), t->permanent);
+  }
+  return std::nullopt;
+}
+
+/// The summary's line on failures: which a rerun retries.
+void print_failures(const std::filesystem::path& dir) {
+  auto items = tally_failures(dir / "items.jsonl");
+  auto seeds = tally_failures(dir / "seeds.jsonl");
+  if (!items || !seeds)
+    return;
+  if (items->transient + items->permanent + seeds->transient + seeds->permanent
+      == 0)
+    return;
+  fmt::print("failures:   items {} transient, {} permanent; seeds {} "
+             "transient, {} permanent (a rerun retries the transient ones)\n",
+             items->transient, items->permanent, seeds->transient,
+             seeds->permanent);
+}
+
+/// Starts the built-in simulator when an endpoint says url = "sim", and
+/// points those endpoints at it.
+result<std::unique_ptr<sim::server>>
+simulator_for(net::io_runtime& io, config::kpsynth_config& cfg,
+              const std::string& config_file) {
+  bool wants_sim = false;
+  for (auto& [name, m] : cfg.models)
+    for (auto& ep : m.endpoints)
+      wants_sim |= ep.url == "sim";
+  if (!wants_sim)
+    return std::unique_ptr<sim::server>{};
+  if (!cfg.simulator.enabled)
+    return make_problem("invalid_config",
+                        "an endpoint says url = \"sim\" but [simulator] "
+                        "enabled = false",
+                        config_file);
+  auto srv = start_simulator(io, cfg.simulator, {}, config_file);
+  if (!srv)
+    return srv.error();
+  spdlog::info("using the built-in simulator at {} (profile {}); no real "
+               "model is called",
+               (*srv)->base_url(), cfg.simulator.profile);
+  for (auto& [name, m] : cfg.models)
+    for (auto& ep : m.endpoints)
+      if (ep.url == "sim")
+        ep.url = (*srv)->base_url();
+  return srv;
+}
+
+/// Ends every actor of the job when it goes out of scope, whichever way the
+/// job ends: the actor system waits for all of them before it shuts down.
+struct actors_reaper {
+  caf::scoped_actor& self;
+  const pipeline& p;
+  std::optional<control_endpoint>& ctl;
+  control_actor& ctl_actor;
+
+  ~actors_reaper() {
+    for (auto& a : all_actors(p))
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+    if (ctl)
+      ctl->server->stop();
+    if (ctl_actor)
+      self->send_exit(ctl_actor, caf::exit_reason::user_shutdown);
+  }
+};
+
+/// Runs the spawned job until it is done, interrupted or failed; returns
+/// the exit code.
+int drive(caf::scoped_actor& self, pipeline& p,
+          const config::kpsynth_config& cfg, const failure_watch& watch,
+          const sim::server* simulator, bool quiet) {
+  auto start = std::chrono::steady_clock::now();
+  auto interval = std::chrono::milliseconds{
+    static_cast<int64_t>(cfg.run.progress_interval_s * 1000)};
+  snapshot last;
+  std::optional<std::string> failure;
+  for (;;) {
+    auto next = std::chrono::steady_clock::now() + interval;
+    while (std::chrono::steady_clock::now() < next && !interrupted
+           && !(failure = watch.failure()))
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    last = poll(self, p);
+    auto elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+        .count();
+    if (!quiet)
+      fmt::print("{}\n", progress_line(last, elapsed));
+    if (!failure && !last.status.error.empty())
+      failure = last.status.error;
+    if (!failure)
+      failure = watch.failure();
+    if (last.status.done || interrupted || failure)
+      break;
+  }
+  bool flushed = false;
+  self->request(p.sink, std::chrono::seconds{10}, atom::flush_v)
+    .receive([&](bool ok) { flushed = ok; }, [](caf::error&) {});
+  if (!flushed && !failure)
+    failure = "the output files could not be flushed to disk";
+  auto elapsed =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+  print_summary(last.status, elapsed, cfg, simulator);
+  print_failures(cfg.run.output_dir);
+  if (failure) {
+    spdlog::error("the job failed: {}", *failure);
+    fmt::print("FAILED: {}\nwhat was written is kept; fix the cause and run "
+               "the same command again to continue\n",
+               *failure);
+    return 1;
+  }
+  if (interrupted) {
+    fmt::print("interrupted: run the same command again to continue where "
+               "it stopped\n");
+    return 130;
+  }
+  return 0;
+}
+
 } // namespace
 
 int run_command(const std::string& config_file, bool quiet) {
@@ -77,44 +251,26 @@ int run_command(const std::string& config_file, bool quiet) {
     spdlog::error("{}", pack.error().to_string());
     return 2;
   }
-  // Signals go to a dedicated thread; CAF and Asio threads never see them.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  std::thread signals{[stop] {
-    int sig = 0;
-    sigwait(&stop, &sig);
-    interrupted = true;
-  }};
-  signals.detach();
+  if (auto p = preflight(*cfg)) {
+    spdlog::error("{}", p->to_string());
+    return 2;
+  }
+  // Held until the process ends: one job per output directory.
+  auto lock = output_lock::acquire(cfg->run.output_dir);
+  if (!lock) {
+    spdlog::error("{}", lock.error().to_string());
+    return 2;
+  }
+  if (auto p = retry_transient(cfg->run.output_dir)) {
+    spdlog::error("{}", p->to_string());
+    return 2;
+  }
+  handle_stop_signals(interrupted);
   net::io_runtime io{1};
-  std::unique_ptr<sim::server> simulator;
-  bool wants_sim = false;
-  for (auto& [name, m] : cfg->models)
-    for (auto& ep : m.endpoints)
-      wants_sim |= ep.url == "sim";
-  if (wants_sim) {
-    if (!cfg->simulator.enabled) {
-      spdlog::error("{}: an endpoint says url = \"sim\" but "
-                    "[simulator] enabled = false",
-                    config_file);
-      return 2;
-    }
-    auto srv = start_simulator(io, cfg->simulator, {}, config_file);
-    if (!srv) {
-      spdlog::error("{}", srv.error().to_string());
-      return 2;
-    }
-    simulator = std::move(*srv);
-    spdlog::info("using the built-in simulator at {} (profile {}); no real "
-                 "model is called",
-                 simulator->base_url(), cfg->simulator.profile);
-    for (auto& [name, m] : cfg->models)
-      for (auto& ep : m.endpoints)
-        if (ep.url == "sim")
-          ep.url = simulator->base_url();
+  auto simulator = simulator_for(io, *cfg, config_file);
+  if (!simulator) {
+    spdlog::error("{}", simulator.error().to_string());
+    return 2;
   }
   caf::actor_system_config sys_cfg;
   for (auto& [k, v] : cfg->caf_int)
@@ -132,13 +288,16 @@ int run_command(const std::string& config_file, bool quiet) {
       spdlog::error("{}", p.error().to_string());
       return 2;
     }
+    caf::scoped_actor self{sys};
+    std::optional<control_endpoint> ctl;
+    control_actor ctl_actor;
+    actors_reaper reaper{self, *p, ctl, ctl_actor};
+    failure_watch watch{sys, all_actors(*p)};
     if (p->resumed_items + p->resumed_seeds > 0)
       spdlog::info("resuming: {} item(s) and {} seed outcome(s) already in "
                    "{}",
                    p->resumed_items, p->resumed_seeds,
                    cfg->run.output_dir.string());
-    std::optional<control_endpoint> ctl;
-    control_actor ctl_actor;
     if (cfg->control.enabled) {
       auto c = start_control(io, cfg->control, cfg->run.output_dir);
       if (!c) {
@@ -152,71 +311,10 @@ int run_command(const std::string& config_file, bool quiet) {
       spdlog::info("control API at {} (bearer token in {})", ctl->url,
                    (cfg->run.output_dir / "control.json").string());
     }
-    caf::scoped_actor self{sys};
-    auto start = std::chrono::steady_clock::now();
-    auto interval = std::chrono::milliseconds{
-      static_cast<int64_t>(cfg->run.progress_interval_s * 1000)};
-    snapshot last;
-    for (;;) {
-      auto next = std::chrono::steady_clock::now() + interval;
-      while (std::chrono::steady_clock::now() < next && !interrupted)
-        std::this_thread::sleep_for(std::chrono::milliseconds{20});
-      last = poll(self, *p);
-      auto elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-      if (!quiet)
-        fmt::print("{}\n", progress_line(last, elapsed));
-      if (last.status.done || interrupted)
-        break;
-    }
-    self->request(p->sink, std::chrono::seconds{10}, atom::flush_v)
-      .receive([](bool) {}, [](caf::error&) {});
-    auto elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-        .count();
-    auto& st = last.status;
-    auto items = st.accepted + st.rejected + st.failed;
-    fmt::print("\n== kpsynth summary ==\n"
-               "seeds:      {} extracted, {} failed, {} malformed lines\n"
-               "knowledge:  {} knowledge points\n"
-               "items:      {} total: {} accepted, {} rejected, {} failed\n"
-               "acceptance: {:.1f}%\n"
-               "tokens:     {} prompt, {} completion\n"
-               "time:       {:.1f} s ({:.2f} items/s)\n"
-               "output:     {}/items.jsonl, seeds.jsonl, "
-               "knowledge_points.jsonl\n",
-               st.seeds_extracted, st.seeds_failed, st.seeds_bad,
-               st.knowledge_points, items, st.accepted, st.rejected, st.failed,
-               items > 0 ? 100.0 * static_cast<double>(st.accepted)
-                             / static_cast<double>(items)
-                         : 0.0,
-               st.prompt_tokens, st.completion_tokens, elapsed,
-               elapsed > 0 ? static_cast<double>(items) / elapsed : 0.0,
-               cfg->run.output_dir.string());
-    if (simulator) {
-      auto s = simulator->stats();
-      std::string faults;
-      for (auto& [name, n] : s.faults)
-        faults += fmt::format(" {}={}", name, n);
-      fmt::print("simulator:  {} requests, {} preemptions, faults:{}\n",
-                 s.requests, s.engine.preemptions_total,
-                 faults.empty() ? " none" : faults);
-    }
-    if (interrupted) {
-      fmt::print("interrupted: run the same command again to continue where "
-                 "it stopped\n");
-      exit_code = 130;
-    }
-    for (auto& a : all_actors(*p))
-      self->send_exit(a, caf::exit_reason::user_shutdown);
-    if (ctl) {
-      ctl->server->stop();
-      self->send_exit(ctl_actor, caf::exit_reason::user_shutdown);
-    }
+    exit_code = drive(self, *p, *cfg, watch, simulator->get(), quiet);
   }
-  if (simulator)
-    simulator->stop();
+  if (*simulator)
+    (*simulator)->stop();
   io.stop();
   return exit_code;
 }

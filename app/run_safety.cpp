@@ -1,0 +1,91 @@
+#include "app/run_safety.hpp"
+
+#include "net/url.hpp"
+#include "protocols/errors.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+#include <caf/system_messages.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <ctime>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+namespace kpsynth::app {
+
+std::optional<problem> check_endpoints(const config::kpsynth_config& cfg) {
+  for (auto& [name, m] : cfg.models)
+    for (std::size_t i = 0; i < m.endpoints.size(); ++i) {
+      auto& ep = m.endpoints[i];
+      if (ep.url == "sim")
+        continue;
+      auto key = fmt::format("models.{}.endpoints[{}]", name, i);
+      auto where = ep.origin.empty() ? key : ep.origin + ": " + key;
+      if (auto u = net::url::parse(ep.url, where); !u)
+        return u.error();
+    }
+  return std::nullopt;
+}
+
+void handle_stop_signals(std::atomic<bool>& interrupted, int grace_s) {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  // Blocked before any other thread starts, so CAF and Asio threads inherit
+  // the mask and never see the signals.
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  std::thread{[stop, &interrupted, grace_s] {
+    int sig = 0;
+    sigwait(&stop, &sig);
+    interrupted = true;
+    timespec grace{grace_s, 0};
+    siginfo_t info;
+    auto again = sigtimedwait(&stop, &info, &grace);
+    // Only async-safe output from here: the other threads may be stuck.
+    const char* msg = again > 0
+                        ? "kpsynth: second stop signal, exiting at once\n"
+                        : "kpsynth: shutdown is taking too long, exiting\n";
+    auto written = ::write(2, msg, std::char_traits<char>::length(msg));
+    static_cast<void>(written);
+    std::_Exit(130);
+  }}.detach();
+}
+
+failure_watch::failure_watch(caf::actor_system& sys,
+                             const std::vector<caf::actor>& actors)
+  : state_(std::make_shared<shared>()) {
+  watcher_ = sys.spawn([actors, st = state_](caf::event_based_actor* self) {
+    for (auto& a : actors)
+      self->monitor(a);
+    self->set_down_handler([st](caf::down_msg& m) {
+      if (!m.reason || m.reason == caf::exit_reason::user_shutdown)
+        return;
+      auto info = decode_error(m.reason);
+      std::lock_guard<std::mutex> lock{st->mu};
+      if (!st->why)
+        st->why =
+          info.message.empty() ? caf::to_string(m.reason) : info.message;
+    });
+    // Waits for down messages only; ended by the destructor.
+    return caf::behavior{[](int) {}};
+  });
+}
+
+failure_watch::~failure_watch() {
+  caf::anon_send_exit(watcher_, caf::exit_reason::user_shutdown);
+}
+
+std::optional<std::string> failure_watch::failure() const {
+  std::lock_guard<std::mutex> lock{state_->mu};
+  return state_->why;
+}
+
+} // namespace kpsynth::app

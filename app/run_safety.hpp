@@ -1,0 +1,57 @@
+#pragma once
+
+// What keeps `kpsynth run` from hanging or from ending quietly after losing
+// work: start-up checks of the outside inputs that the configuration loader
+// cannot judge, a signal thread that always ends the process, and a watcher
+// that notices any pipeline actor dying with an error.
+
+#include "core/config.hpp"
+#include "core/result.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kpsynth::app {
+
+/// Every endpoint URL must parse (scheme, host, port 1..65535), except the
+/// simulator's "sim". Errors name the file:line and the key.
+std::optional<problem> check_endpoints(const config::kpsynth_config& cfg);
+
+/// Blocks SIGINT and SIGTERM in every thread and starts a thread that
+/// takes them: the first sets `interrupted` (the job stops and flushes); a
+/// second one, or `grace` seconds without the process ending, ends it at
+/// once with exit code 130. The output files are the checkpoint, so ending
+/// hard loses nothing written; a hang on shutdown can never keep a stopped
+/// job alive.
+void handle_stop_signals(std::atomic<bool>& interrupted, int grace_s = 30);
+
+/// The first actor of a job that died with an error, if any.
+class failure_watch {
+ public:
+  /// Monitors `actors` from a small actor of `sys`.
+  failure_watch(caf::actor_system& sys, const std::vector<caf::actor>& actors);
+  ~failure_watch();
+
+  failure_watch(const failure_watch&) = delete;
+  failure_watch& operator=(const failure_watch&) = delete;
+
+  /// Why the first actor died, e.g. "model pool: invalid URL ...".
+  std::optional<std::string> failure() const;
+
+ private:
+  struct shared {
+    std::mutex mu;
+    std::optional<std::string> why;
+  };
+  std::shared_ptr<shared> state_;
+  caf::actor watcher_;
+};
+
+} // namespace kpsynth::app
