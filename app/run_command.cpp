@@ -266,6 +266,7 @@ int run_command(const std::string& config_file, bool quiet) {
     return 2;
   }
   handle_stop_signals(interrupted);
+  raise_open_file_limit();
   net::io_runtime io{1};
   auto simulator = simulator_for(io, *cfg, config_file);
   if (!simulator) {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -57,6 +58,16 @@ void handle_stop_signals(std::atomic<bool>& interrupted, int grace_s) {
     static_cast<void>(written);
     std::_Exit(130);
   }}.detach();
+}
+
+void raise_open_file_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max)
+    return;
+  auto before = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &lim) == 0)
+    spdlog::debug("open file limit raised from {} to {}", before, lim.rlim_cur);
 }
 
 failure_watch::failure_watch(caf::actor_system& sys,

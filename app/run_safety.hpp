@@ -32,6 +32,11 @@ std::optional<problem> check_endpoints(const config::kpsynth_config& cfg);
 /// job alive.
 void handle_stop_signals(std::atomic<bool>& interrupted, int grace_s = 30);
 
+/// Raises the soft limit on open files to the hard limit: connections to
+/// many endpoints at adaptive concurrency need descriptors, and the control
+/// API's cap keeps outside clients from taking them.
+void raise_open_file_limit();
+
 /// The first actor of a job that died with an error, if any.
 class failure_watch {
  public:
