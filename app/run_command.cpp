@@ -195,6 +195,7 @@ int drive(caf::scoped_actor& self, pipeline& p,
     static_cast<int64_t>(cfg.run.progress_interval_s * 1000)};
   snapshot last;
   std::optional<std::string> failure;
+  model_down_watch down{cfg.run.model_down_timeout_s};
   for (;;) {
     auto next = std::chrono::steady_clock::now() + interval;
     while (std::chrono::steady_clock::now() < next && !interrupted
@@ -210,6 +211,8 @@ int drive(caf::scoped_actor& self, pipeline& p,
       failure = last.status.error;
     if (!failure)
       failure = watch.failure();
+    if (!failure)
+      failure = down.update(last.endpoints, std::chrono::steady_clock::now());
     if (last.status.done || interrupted || failure)
       break;
   }

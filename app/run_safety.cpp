@@ -60,6 +60,32 @@ void handle_stop_signals(std::atomic<bool>& interrupted, int grace_s) {
   }}.detach();
 }
 
+std::optional<std::string>
+model_down_watch::update(const std::vector<endpoint_status>& eps,
+                         clock::time_point now) {
+  if (timeout_s_ <= 0)
+    return std::nullopt;
+  std::map<std::string, std::pair<bool, std::string>> models;
+  for (auto& e : eps) {
+    auto& [any_up, urls] = models[e.model];
+    any_up |= e.healthy;
+    urls += (urls.empty() ? "" : ", ") + e.url;
+  }
+  for (auto& [model, state] : models) {
+    if (state.first) {
+      down_since_.erase(model);
+      continue;
+    }
+    auto since = down_since_.try_emplace(model, now).first->second;
+    auto down = std::chrono::duration<double>(now - since).count();
+    if (down >= timeout_s_)
+      return fmt::format("every endpoint of model '{}' has been down for "
+                         "{:.0f} s (run.model_down_timeout_s): {}",
+                         model, down, state.second);
+  }
+  return std::nullopt;
+}
+
 void raise_open_file_limit() {
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max)

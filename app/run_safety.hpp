@@ -7,11 +7,14 @@
 
 #include "core/config.hpp"
 #include "core/result.hpp"
+#include "protocols/messages.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -36,6 +39,27 @@ void handle_stop_signals(std::atomic<bool>& interrupted, int grace_s = 30);
 /// many endpoints at adaptive concurrency need descriptors, and the control
 /// API's cap keeps outside clients from taking them.
 void raise_open_file_limit();
+
+/// Tells when every endpoint of one model has been down (circuit open) for
+/// longer than run.model_down_timeout_s: a batch job then stops within
+/// seconds of the timeout instead of grinding each item through its whole
+/// retry budget.
+class model_down_watch {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  /// `timeout_s` = 0 never reports.
+  explicit model_down_watch(double timeout_s) : timeout_s_(timeout_s) {}
+
+  /// Feeds the endpoints' states at `now`; the failure, naming the model
+  /// and its URLs, once one model has been down for the timeout.
+  std::optional<std::string> update(const std::vector<endpoint_status>& eps,
+                                    clock::time_point now);
+
+ private:
+  double timeout_s_;
+  std::map<std::string, clock::time_point> down_since_;
+};
 
 /// The first actor of a job that died with an error, if any.
 class failure_watch {

@@ -293,6 +293,7 @@ result<kpsynth_config> parse(std::string_view text, std::string_view name,
       r.read("accept_threshold", c.run.accept_threshold);
       r.read("sync_every", c.run.sync_every);
       r.read("max_seed_line_bytes", c.run.max_seed_line_bytes);
+      r.read("model_down_timeout_s", c.run.model_down_timeout_s);
     });
     root.table("simulator",
                [&](table_reader& r) { read_simulator(r, c.simulator); });

@@ -168,6 +168,10 @@ struct run_config {
   uint32_t sync_every = 64;
   /// Longest seed line read; a longer line is reported and skipped.
   uint64_t max_seed_line_bytes = uint64_t{1} << 20;
+  /// Seconds every endpoint of a model may be down before the job stops
+  /// with an error (a rerun retries what failed meanwhile); 0 waits for the
+  /// servers however long they take.
+  double model_down_timeout_s = 60;
 };
 
 /// The control API: status and live reconfiguration of a running job.

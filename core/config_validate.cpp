@@ -125,6 +125,10 @@ std::optional<problem> validate(const kpsynth_config& c,
     return bad("planner.core_fraction", "must be within (0, 1]");
   if (c.verify.workers < 1)
     return bad("verify.workers", "must be at least 1");
+  if (!(c.run.model_down_timeout_s >= 0
+        && std::isfinite(c.run.model_down_timeout_s)))
+    return bad("run.model_down_timeout_s",
+               "must be a finite number of seconds, 0 or more");
   if (c.run.max_seed_line_bytes < 1)
     return bad("run.max_seed_line_bytes", "must be at least 1");
   if (c.control.max_connections < 1)

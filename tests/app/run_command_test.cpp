@@ -28,6 +28,27 @@ void check_complete(const fs::path& file, size_t n) {
   CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
 }
 
+/// `job` with the judge's endpoint on a port nothing listens on, plus
+/// `settings` in the judge's model table.
+std::string judge_down(std::string job, const std::string& settings) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  ::close(fd);
+  auto from = std::string{"[models.judge-a]\nendpoints = [\"sim\"]"};
+  auto at = job.find(from);
+  REQUIRE(at != std::string::npos);
+  job.replace(at, from.size(),
+              "[models.judge-a]\nendpoints = [\"http://127.0.0.1:"
+                + std::to_string(ntohs(a.sin_port)) + "/v1\"]\n" + settings);
+  return job;
+}
+
 } // namespace
 
 TEST_CASE("a second run on the same output directory is refused naming the "
@@ -153,25 +174,9 @@ TEST_CASE("a rerun retries what failed while a server was down") {
   // The judge's server is down during the first run: a port nothing
   // listens on, few quick retries, and a short deadline (with every
   // breaker open, calls wait in the pool until their deadline).
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  ::close(fd);
-  auto down = good;
-  auto from = std::string{"[models.judge-a]\nendpoints = [\"sim\"]"};
-  auto at = down.find(from);
-  REQUIRE(at != std::string::npos);
-  down.replace(at, from.size(),
-               "[models.judge-a]\nendpoints = [\"http://127.0.0.1:"
-                 + std::to_string(ntohs(a.sin_port))
-                 + "/v1\"]\nmax_attempts = 2\nbackoff_base_ms = 10\n"
-                   "backoff_cap_ms = 20\nconnect_timeout_ms = 500\n"
-                   "request_timeout_ms = 1000");
+  auto down = judge_down(good, "max_attempts = 2\nbackoff_base_ms = 10\n"
+                               "backoff_cap_ms = 20\nconnect_timeout_ms = "
+                               "500\nrequest_timeout_ms = 1000");
   dir.write("down.toml", down);
   dir.write("job.toml", good);
   dir.write("seeds.jsonl", sample_seeds(10));
@@ -199,4 +204,22 @@ TEST_CASE("a rerun retries what failed while a server was down") {
   if (std::regex_search(out2, m, transient))
     CHECK(m[1].str() == "0");
   CHECK(read_file(items).find("\"no_vote\"") == std::string::npos);
+}
+
+TEST_CASE("a model whose every endpoint is down stops the job within seconds") {
+  temp_dir dir;
+  auto job = judge_down(job_config(12, 0.5), "");
+  auto at = job.find("sync_every = 4");
+  REQUIRE(at != std::string::npos);
+  job.insert(at, "model_down_timeout_s = 2\n");
+  dir.write("job.toml", job);
+  dir.write("seeds.jsonl", sample_seeds(10));
+  // Without the watch every item waits out the judge's 600 s deadline.
+  auto [code, out] = run({"run", "-q", (dir.path / "job.toml").string()},
+                         dir.path / "log.txt", 60s);
+  INFO(out);
+  CHECK(code == 1);
+  CHECK_THAT(out, Catch::Contains("every endpoint of model 'judge-a' has "
+                                  "been down for"));
+  CHECK_THAT(out, Catch::Contains("http://127.0.0.1:"));
 }

@@ -142,6 +142,7 @@ TEST_CASE("the example configuration loads with its documented values") {
   CHECK(c->simulator.profile == "7b-h100");
   CHECK(c->caf_int.at("scheduler.max-threads") == 2);
   CHECK(c->run.max_seed_line_bytes == 1048576);
+  CHECK(c->run.model_down_timeout_s == 60);
   CHECK(c->control.max_connections == 64);
   CHECK(c->control.read_timeout_ms == 10000);
 }
