@@ -38,7 +38,8 @@ outcome classify(simdjson::dom::parser& parser, const std::string& line,
                                             : outcome::permanent;
 }
 
-/// Calls `fn(line, outcome, code)` for every line of `file`.
+/// Calls `fn(line, outcome, code, complete)` for every line of `file`;
+/// `complete` is false for a torn last line (no newline), left by a crash.
 template<class F>
 std::optional<problem> each_record(const std::filesystem::path& file, F fn) {
   std::ifstream in{file, std::ios::binary};
@@ -47,8 +48,11 @@ std::optional<problem> each_record(const std::filesystem::path& file, F fn) {
   simdjson::dom::parser parser;
   std::string line;
   std::string code;
-  while (std::getline(in, line))
-    fn(line, classify(parser, line, code), code);
+  while (std::getline(in, line)) {
+    bool complete = !in.eof();
+    auto o = complete ? classify(parser, line, code) : outcome::ok;
+    fn(line, o, code, complete);
+  }
   if (in.bad())
     return make_problem("io_error", "read failed", file.string());
   return std::nullopt;
@@ -80,9 +84,9 @@ result<failure_tally> tally_failures(const std::filesystem::path& file) {
   std::error_code err;
   if (!std::filesystem::exists(file, err))
     return t;
-  auto p =
-    each_record(file, [&](const std::string&, outcome o,
-                          const std::string& code) { count(t, o, code); });
+  auto p = each_record(file, [&](const std::string&, outcome o,
+                                 const std::string& code,
+                                 bool) { count(t, o, code); });
   if (p)
     return *p;
   return t;
@@ -101,11 +105,12 @@ forget_transient_failures(const std::filesystem::path& file) {
   if (!out)
     return out.error();
   std::optional<problem> failed;
-  auto p = each_record(
-    file, [&](const std::string& line, outcome o, const std::string&) {
-      if (o != outcome::transient && !failed)
-        failed = out->append(line + "\n");
-    });
+  auto p = each_record(file, [&](const std::string& line, outcome o,
+                                 const std::string&, bool complete) {
+    // A torn last line is kept as it is: the resume scan cuts it off.
+    if (o != outcome::transient && !failed)
+      failed = out->append(complete ? line + "\n" : line);
+  });
   if (!p)
     p = failed ? failed : out->sync();
   if (p) {

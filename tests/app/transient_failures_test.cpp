@@ -64,6 +64,20 @@ TEST_CASE("transiently failed records are removed, the rest kept in order") {
   CHECK(contents(file) == kept);
 }
 
+TEST_CASE("a torn last line is kept as it is") {
+  fixtures::temp_dir dir{"transient"};
+  auto file = dir.path() / "items.jsonl";
+  auto torn = std::string{R"({"id":"z","status":"acc)"};
+  {
+    std::ofstream out{file, std::ios::binary};
+    out << item("a", "accepted") << item("c", "failed", "deadline") << torn;
+  }
+  auto t = forget_transient_failures(file);
+  REQUIRE(t);
+  CHECK(t->transient == 1);
+  CHECK(contents(file) == item("a", "accepted") + torn);
+}
+
 TEST_CASE("a malformed seed line is a permanent failure") {
   fixtures::temp_dir dir{"transient"};
   auto file = dir.path() / "seeds.jsonl";
