@@ -10,6 +10,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace kpsynth {
 
 bool authorized(std::string_view authorization, std::string_view token) {
@@ -24,6 +27,83 @@ bool authorized(std::string_view authorization, std::string_view token) {
     diff |=
       static_cast<unsigned char>(token[i] ^ (i < given.size() ? given[i] : 0));
   return diff == 0;
+}
+
+namespace {
+
+/// A problem unless every member of `obj` is one of `known`: a misspelt
+/// field must not fall back to a default in a running job.
+std::optional<problem>
+only_known_fields(const core::json_value& obj,
+                  std::initializer_list<std::string_view> known) {
+  auto members = obj.as_object();
+  if (!members)
+    return members.error();
+  for (auto m : *members)
+    if (std::find(known.begin(), known.end(), m.key) == known.end())
+      return obj.error(fmt::format("unknown field '{}'", m.key));
+  return std::nullopt;
+}
+
+/// One judge of a PUT /v1/panel body.
+result<config::judge_config> parse_judge(const core::json_value& j,
+                                         const std::set<std::string>& models) {
+  if (auto p = only_known_fields(j, {"name", "model", "weight"}))
+    return *p;
+  config::judge_config x;
+  auto model = j.get_string("model");
+  if (!model)
+    return model.error();
+  x.model = std::string{*model};
+  if (!models.count(x.model))
+    return j.error(fmt::format("unknown model '{}': the job has no such "
+                               "model pool",
+                               x.model));
+  auto name = j.get_string_or("name", x.model);
+  if (!name)
+    return name.error();
+  x.name = std::string{*name};
+  auto weight = j.get_double_or("weight", 1.0);
+  if (!weight)
+    return weight.error();
+  if (!(*weight > 0 && std::isfinite(*weight)))
+    return j.error("weight must be a positive finite number");
+  x.weight = *weight;
+  return x;
+}
+
+} // namespace
+
+result<std::vector<config::judge_config>>
+parse_panel(std::string_view body, const std::set<std::string>& models) {
+  core::json_parser parser;
+  auto doc = parser.parse(body, "PUT /v1/panel");
+  if (!doc)
+    return doc.error();
+  if (auto p = only_known_fields(*doc, {"judges"}))
+    return *p;
+  auto judges = doc->at("judges");
+  if (!judges)
+    return judges.error();
+  auto arr = judges->as_array();
+  if (!arr)
+    return arr.error();
+  std::vector<config::judge_config> result;
+  for (auto j : *arr) {
+    auto x = parse_judge(j, models);
+    if (!x)
+      return x.error();
+    for (auto& earlier : result)
+      if (earlier.name == x->name)
+        return j.error(fmt::format("judge name '{}' is used twice; give each "
+                                   "judge its own name",
+                                   x->name));
+    result.push_back(std::move(*x));
+  }
+  if (result.empty())
+    return make_problem("bad_request", "the panel needs at least one judge",
+                        "PUT /v1/panel: judges");
+  return result;
 }
 
 namespace {
@@ -55,48 +135,6 @@ std::string panel_json(const std::vector<config::judge_config>& judges) {
       .end_object();
   w.end_array().end_object();
   return w.take();
-}
-
-/// Parses a PUT /v1/panel body; errors name the field.
-result<std::vector<config::judge_config>> parse_panel(const control_state& st,
-                                                      std::string_view body) {
-  core::json_parser parser;
-  auto doc = parser.parse(body, "PUT /v1/panel");
-  if (!doc)
-    return doc.error();
-  auto judges = doc->at("judges");
-  if (!judges)
-    return judges.error();
-  auto arr = judges->as_array();
-  if (!arr)
-    return arr.error();
-  std::vector<config::judge_config> result;
-  for (auto j : *arr) {
-    config::judge_config x;
-    auto model = j.get_string("model");
-    if (!model)
-      return model.error();
-    x.model = std::string{*model};
-    if (!st.targets.pools.count(x.model))
-      return j.error(fmt::format("unknown model '{}': the job has no such "
-                                 "model pool",
-                                 x.model));
-    auto name = j.get_string_or("name", x.model);
-    if (!name)
-      return name.error();
-    x.name = std::string{*name};
-    auto weight = j.get_double_or("weight", 1.0);
-    if (!weight)
-      return weight.error();
-    if (!(*weight > 0))
-      return j.error("weight must be positive");
-    x.weight = *weight;
-    result.push_back(std::move(x));
-  }
-  if (result.empty())
-    return make_problem("bad_request", "the panel needs at least one judge",
-                        "PUT /v1/panel: judges");
-  return result;
 }
 
 /// What GET /v1/status gathers from the sink, the pools and the stages.
@@ -141,6 +179,8 @@ std::string status_json(const status_parts& a) {
   core::json_writer w;
   w.begin_object();
   w.key("done").boolean(s.done);
+  if (!s.error.empty())
+    w.key("error").string(s.error);
   w.key("seeds").begin_object();
   w.key("extracted").number(s.seeds_extracted);
   w.key("failed").number(s.seeds_failed);
@@ -211,7 +251,10 @@ void status(self_ptr self, const control_request& req) {
 
 void set_panel(self_ptr self, const control_request& req) {
   auto& st = self->state;
-  auto judges = parse_panel(st, req.body);
+  std::set<std::string> models;
+  for (auto& [name, pool] : st.targets.pools)
+    models.insert(name);
+  auto judges = parse_panel(req.body, models);
   if (!judges) {
     reply_error(req, 400, judges.error().to_string());
     return;

@@ -18,7 +18,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace kpsynth {
 
@@ -48,6 +50,12 @@ struct control_state {
 
   static inline const char* name = "control";
 };
+
+/// Parses a PUT /v1/panel body against the job's model pools. Errors name
+/// the field: unknown fields, unknown models, judge names used twice, and
+/// weights that are not positive finite numbers are all rejected.
+result<std::vector<config::judge_config>>
+parse_panel(std::string_view body, const std::set<std::string>& models);
 
 /// Whether `authorization` is "Bearer <token>"; constant time in the token.
 bool authorized(std::string_view authorization, std::string_view token);

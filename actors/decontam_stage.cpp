@@ -93,7 +93,8 @@ make_decontam(const config::kpsynth_config& cfg,
     auto d = quality::dedup_index::create(mp);
     if (!d)
       return d.error();
-    auto reader = seed_reader::open(cfg.run.seeds);
+    auto reader = seed_reader::open(cfg.run.seeds, cfg.run.max_seed_line_bytes,
+                                    /*report_duplicates=*/false);
     if (!reader)
       return reader.error();
     while (auto next = reader->next())

@@ -11,10 +11,19 @@
 
 namespace kpsynth {
 
-extractor_state::~extractor_state() {
-  if (journal != nullptr)
-    std::fclose(journal);
+namespace {
+
+/// Appends `result` to the journal and syncs it; the error if that failed.
+std::optional<problem> journal_write(extractor_state& st,
+                                     const kp_list& result) {
+  auto line = to_json(result);
+  line.push_back('\n');
+  if (auto p = st.journal->append(line))
+    return p;
+  return st.journal->sync();
 }
+
+} // namespace
 
 extractor_actor::behavior_type
 extractor(extractor_actor::stateful_pointer<extractor_state> self,
@@ -26,11 +35,12 @@ extractor(extractor_actor::stateful_pointer<extractor_state> self,
   st.ledger = std::move(ledger);
   st.journaled = std::move(journaled);
   auto path = st.ctx->cfg.run.output_dir / "knowledge_points.jsonl";
-  st.journal = std::fopen(path.c_str(), "ab");
-  if (st.journal == nullptr) {
-    self->quit(make_error(ec::fatal, "cannot append to " + path.string()));
+  auto journal = append_file::open(path);
+  if (!journal) {
+    self->quit(make_error(ec::fatal, journal.error().to_string()));
     return extractor_actor::behavior_type::make_empty_behavior();
   }
+  st.journal.emplace(std::move(*journal));
   auto& core = st.core;
   core.spec = std::move(spec);
   core.pool = std::move(pool);
@@ -81,12 +91,14 @@ extractor(extractor_actor::stateful_pointer<extractor_state> self,
     }
     outcome.ok = !result.points.empty();
     outcome.points = static_cast<uint32_t>(result.points.size());
-    if (outcome.ok) {
-      auto line = to_json(result);
-      line.push_back('\n');
-      std::fwrite(line.data(), 1, line.size(), st.journal);
-      std::fflush(st.journal);
-    }
+    if (outcome.ok)
+      if (auto p = journal_write(st, result)) {
+        // The seed counts as not extracted: a rerun extracts it again.
+        spdlog::error("extractor: {}", p->to_string());
+        self->quit(make_error(ec::fatal, p->to_string()));
+        result.points.clear();
+        return result;
+      }
     self->send(st.ledger, atom::outcome_v, std::move(outcome));
     return result;
   };

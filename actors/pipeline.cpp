@@ -97,7 +97,7 @@ result<pipeline> spawn_pipeline(caf::actor_system& sys, context_ptr ctx,
   auto resumed = scan_output_dir(cfg.run.output_dir);
   if (!resumed)
     return resumed.error();
-  auto reader = seed_reader::open(cfg.run.seeds);
+  auto reader = seed_reader::open(cfg.run.seeds, cfg.run.max_seed_line_bytes);
   if (!reader)
     return reader.error();
   pipeline p;

@@ -73,7 +73,9 @@ start_control(net::io_runtime& io, const config::control_config& cfg,
         x.body = std::move(req.body);
         x.writer = std::move(w);
         caf::anon_send(r->actor, atom::status_v, std::move(x));
-      });
+      },
+      net::server_limits{cfg.max_connections,
+                         std::chrono::milliseconds{cfg.read_timeout_ms}});
   } catch (const std::exception& e) {
     return make_problem("listen_failed", e.what(),
                         fmt::format("control: {}:{}", cfg.address, cfg.port));

@@ -3,6 +3,10 @@
 #include "actors/supervisor.hpp"
 #include "app/commands.hpp"
 #include "app/control_server.hpp"
+#include "app/output_lock.hpp"
+#include "app/run_safety.hpp"
+#include "app/transient_failures.hpp"
+#include "core/seeds.hpp"
 #include "net/http_server.hpp"
 #include "net/io_runtime.hpp"
 #include "sim/server.hpp"
@@ -16,7 +20,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <optional>
 #include <thread>
 
@@ -77,25 +80,45 @@ void print_summary(const run_outcome& out, double elapsed,
   if (out.end == run_end::interrupted)
     fmt::print("interrupted: run the same command again to continue where "
                "it stopped\n");
-  if (out.end == run_end::failed)
-    fmt::print("failed:     {}\n            what was finished is written; "
-               "running the same command again continues\n",
-               out.failure);
 }
 
-/// Signals go to a dedicated thread; CAF and Asio threads never see them.
-void route_signals() {
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  std::thread signals{[stop] {
-    int sig = 0;
-    sigwait(&stop, &sig);
-    interrupted = true;
-  }};
-  signals.detach();
+/// The summary's line on failures: which a rerun retries.
+void print_failures(const std::filesystem::path& dir) {
+  auto items = tally_failures(dir / "items.jsonl");
+  auto seeds = tally_failures(dir / "seeds.jsonl");
+  if (!items || !seeds)
+    return;
+  if (items->transient + items->permanent + seeds->transient + seeds->permanent
+      == 0)
+    return;
+  fmt::print("failures:   items {} transient, {} permanent; seeds {} "
+             "transient, {} permanent (a rerun retries the transient ones)\n",
+             items->transient, items->permanent, seeds->transient,
+             seeds->permanent);
+}
+
+/// Checks of outside inputs that need more than the configuration file:
+/// the endpoint URLs and the seed file. Each names the place.
+std::optional<problem> preflight(const config::kpsynth_config& cfg) {
+  if (auto p = check_endpoints(cfg))
+    return p;
+  return check_seed_file(cfg.run.seeds, cfg.run.max_seed_line_bytes);
+}
+
+/// Makes a resumed job redo what failed for passing reasons (see
+/// transient_failures.hpp).
+std::optional<problem> retry_transient(const std::filesystem::path& dir) {
+  for (auto [file, what] :
+       {std::pair{"items.jsonl", "item"}, std::pair{"seeds.jsonl", "seed"}}) {
+    auto t = forget_transient_failures(dir / file);
+    if (!t)
+      return t.error();
+    if (t->transient > 0)
+      spdlog::info("retrying {} {}(s) that failed for transient reasons "
+                   "({}); {} permanent failure(s) kept",
+                   t->transient, what, describe(*t), t->permanent);
+  }
+  return std::nullopt;
 }
 
 /// Starts the in-process simulator when an endpoint says url = "sim" and
@@ -185,12 +208,23 @@ int run_pipeline(caf::actor_system& sys, net::io_runtime& io,
     opts.progress_interval = std::chrono::milliseconds{
       static_cast<int64_t>(cfg.run.progress_interval_s * 1000)};
     opts.interrupted = &interrupted;
+    model_down_watch down{cfg.run.model_down_timeout_s};
+    opts.check = [&](const run_outcome& o) -> std::optional<std::string> {
+      if (!o.status.error.empty())
+        return o.status.error;
+      return down.update(o.endpoints, std::chrono::steady_clock::now());
+    };
     if (!quiet)
       opts.on_progress = [&](const run_outcome& o) {
         fmt::print("{}\n", progress_line(o, elapsed()));
       };
     out = run_until_done(sys, *p, watch, opts);
+    if (!out.flushed && out.end != run_end::failed) {
+      out.end = run_end::failed;
+      out.failure = "the output files could not be flushed to disk";
+    }
     print_summary(out, elapsed(), cfg, simulator);
+    print_failures(cfg.run.output_dir);
   }
   watch.stopping();
   caf::scoped_actor self{sys};
@@ -199,6 +233,12 @@ int run_pipeline(caf::actor_system& sys, net::io_runtime& io,
   if (ctl && ctl->endpoint) {
     ctl->endpoint->server->stop();
     self->send_exit(ctl->actor, caf::exit_reason::user_shutdown);
+  }
+  if (out.end == run_end::failed) {
+    spdlog::error("the job failed: {}", out.failure);
+    fmt::print("FAILED: {}\nwhat was written is kept; fix the cause and run "
+               "the same command again to continue\n",
+               out.failure);
   }
   switch (out.end) {
   case run_end::done:
@@ -224,7 +264,22 @@ int run_command(const std::string& config_file, bool quiet) {
     spdlog::error("{}", pack.error().to_string());
     return 2;
   }
-  route_signals();
+  if (auto p = preflight(*cfg)) {
+    spdlog::error("{}", p->to_string());
+    return 2;
+  }
+  // Held until the process ends: one job per output directory.
+  auto lock = output_lock::acquire(cfg->run.output_dir);
+  if (!lock) {
+    spdlog::error("{}", lock.error().to_string());
+    return 2;
+  }
+  if (auto p = retry_transient(cfg->run.output_dir)) {
+    spdlog::error("{}", p->to_string());
+    return 2;
+  }
+  handle_stop_signals(interrupted);
+  raise_open_file_limit();
   net::io_runtime io{1};
   auto simulator = maybe_simulator(io, *cfg, config_file);
   if (!simulator) {

@@ -1,5 +1,6 @@
 #include "core/config.hpp"
 
+#include "core/config_internal.hpp"
 #include "core/config_pipeline.hpp"
 #include "core/config_reader.hpp"
 
@@ -62,134 +63,6 @@ void read_simulator(table_reader& r, simulator_config& s) {
   });
 }
 
-/// The line of `key` (a path such as "panel[0].weight") or, when the file
-/// does not spell it, of its closest enclosing table; 0 when none exists.
-uint32_t line_of(const toml::table& root, std::string_view key) {
-  while (!key.empty()) {
-    if (auto node = root.at_path(key); node && node.node()->source().begin)
-      return node.node()->source().begin.line;
-    auto cut = key.find_last_of(".[");
-    key = key.substr(0, cut == std::string_view::npos ? 0 : cut);
-  }
-  return 0;
-}
-
-/// The rephrase layer of [decontam]: both models must exist, and the
-/// embedding neighbours need the LLM check to decide on them.
-template<class Bad>
-std::optional<problem> validate_rephrase(const kpsynth_config& c, Bad& bad) {
-  auto& d = c.decontam;
-  for (auto [key, model] :
-       {std::pair{"decontam.embedding_model", &d.embedding_model},
-        std::pair{"decontam.llm_check_model", &d.llm_check_model}})
-    if (!model->empty() && !c.models.count(*model))
-      return bad(key, fmt::format("unknown model '{}'", *model));
-  if (!d.embedding_model.empty() && d.llm_check_model.empty())
-    return bad("decontam.embedding_model",
-               "embedding neighbours need decontam.llm_check_model to "
-               "judge them");
-  // Written so that NaN fails too.
-  if (!(d.embedding_threshold > -1 && d.embedding_threshold <= 1))
-    return bad("decontam.embedding_threshold", "must be within (-1, 1]");
-  if (!(d.llm_band >= 0 && d.llm_band < d.minhash_threshold))
-    return bad("decontam.llm_band",
-               "must be within [0, decontam.minhash_threshold)");
-  return std::nullopt;
-}
-
-/// The legacy `[stages.*]` tables: the fixed chain needs extract, generate
-/// and solve, and knows program besides.
-template<class Bad>
-std::optional<problem> validate_legacy_stages(const kpsynth_config& c,
-                                              Bad& bad) {
-  for (auto stage : {"extract", "generate", "solve"})
-    if (!c.stages.count(stage))
-      return bad(fmt::format("stages.{}", stage), "stage is not configured");
-  for (auto& [name, s] : c.stages) {
-    if (name != "extract" && name != "generate" && name != "solve"
-        && name != "program")
-      return bad("stages." + name,
-                 "unknown stage (known: extract, generate, solve, program); "
-                 "configure other topologies with [[pipeline.stages]]");
-    if (s.model.empty())
-      return bad(fmt::format("stages.{}", name), "the stage names no model");
-    if (!c.models.count(s.model))
-      return bad(fmt::format("stages.{}.model", name),
-                 fmt::format("unknown model '{}'", s.model));
-    if (s.queue < 1)
-      return bad(fmt::format("stages.{}.queue", name), "must be at least 1");
-  }
-  return std::nullopt;
-}
-
-/// Cross-field checks that the per-key conversion cannot do. Errors point at
-/// the line of the offending key, as the per-key errors do.
-std::optional<problem> validate(const kpsynth_config& c,
-                                const toml::table& root, std::string_view f) {
-  auto bad = [&](std::string key, std::string msg) {
-    auto line = line_of(root, key);
-    return problem{"invalid_config", std::move(msg),
-                   line > 0 ? fmt::format("{}:{}: {}", f, line, key)
-                            : fmt::format("{}: {}", f, key)};
-  };
-  if (c.run.seeds.empty())
-    return bad("run.seeds", "no seed file given");
-  for (auto& [name, m] : c.models) {
-    if (m.endpoints.empty())
-      return bad("models." + name + ".endpoints", "a model needs endpoints");
-    if (m.min_limit < 1 || m.min_limit > m.max_limit)
-      return bad("models." + name, "need 1 <= min_limit <= max_limit");
-    if (m.max_attempts < 1)
-      return bad("models." + name + ".max_attempts", "must be at least 1");
-  }
-  if (c.pipeline.empty()) {
-    if (auto p = validate_legacy_stages(c, bad))
-      return p;
-  } else if (auto p = detail::validate_pipeline(c, bad)) {
-    return p;
-  }
-  if (c.panel.empty())
-    return bad("panel", "the judge panel needs at least one judge");
-  for (size_t i = 0; i < c.panel.size(); ++i) {
-    if (c.panel[i].model.empty())
-      return bad(fmt::format("panel[{}]", i), "the judge names no model");
-    if (!c.models.count(c.panel[i].model))
-      return bad(fmt::format("panel[{}].model", i),
-                 fmt::format("unknown model '{}'", c.panel[i].model));
-    // Written so that NaN fails too: TOML can spell nan and inf.
-    if (!(c.panel[i].weight > 0 && std::isfinite(c.panel[i].weight)))
-      return bad(fmt::format("panel[{}].weight", i),
-                 "must be a positive finite number");
-  }
-  if (!(c.run.accept_threshold >= 0 && c.run.accept_threshold <= 1))
-    return bad("run.accept_threshold", "must be within 0..1");
-  if (c.decontam.enabled && c.decontam.benchmarks.empty())
-    return bad("decontam.benchmarks",
-               "name the benchmark directory (e.g. data/bench) or set "
-               "decontam.enabled = false");
-  if (c.decontam.minhash_threshold <= 0 || c.decontam.minhash_threshold > 1)
-    return bad("decontam.minhash_threshold", "must be within (0, 1]");
-  if (auto p = validate_rephrase(c, bad))
-    return p;
-  if (c.consensus.min_share < 0 || c.consensus.min_share > 1)
-    return bad("consensus.min_share", "must be within 0..1");
-  auto& pl = c.planner;
-  if (pl.one_hop + pl.two_hop + pl.three_hop + pl.community == 0)
-    return bad("planner", "every combination kind has weight 0");
-  if (!(pl.core_fraction > 0 && pl.core_fraction <= 1))
-    return bad("planner.core_fraction", "must be within (0, 1]");
-  if (c.verify.workers < 1)
-    return bad("verify.workers", "must be at least 1");
-  auto& ca = c.control.address;
-  bool loopback = ca == "127.0.0.1" || ca == "::1" || ca == "localhost"
-                  || ca.rfind("127.", 0) == 0;
-  if (c.control.enabled && !loopback && !c.control.allow_remote)
-    return bad("control.address",
-               "the control API listens on loopback only unless "
-               "control.allow_remote = true");
-  return std::nullopt;
-}
-
 } // namespace
 
 result<kpsynth_config> parse(std::string_view text, std::string_view name,
@@ -216,6 +89,8 @@ result<kpsynth_config> parse(std::string_view text, std::string_view name,
       r.read("progress_interval_s", c.run.progress_interval_s);
       r.read("accept_threshold", c.run.accept_threshold);
       r.read("sync_every", c.run.sync_every);
+      r.read("max_seed_line_bytes", c.run.max_seed_line_bytes);
+      r.read("model_down_timeout_s", c.run.model_down_timeout_s);
     });
     root.table("simulator",
                [&](table_reader& r) { read_simulator(r, c.simulator); });
@@ -286,6 +161,8 @@ result<kpsynth_config> parse(std::string_view text, std::string_view name,
       r.read("port", x.port);
       r.read("allow_remote", x.allow_remote);
       r.read("token_env", x.token_env);
+      r.read("max_connections", x.max_connections);
+      r.read("read_timeout_ms", x.read_timeout_ms);
     });
     root.table("caf", [&](table_reader& r) {
       for (auto& [key, node] : r.raw()) {
@@ -308,7 +185,7 @@ result<kpsynth_config> parse(std::string_view text, std::string_view name,
                   &c.decontam.benchmarks})
     if (!p->empty() && p->is_relative())
       *p = (base / *p).lexically_normal();
-  if (auto p = validate(c, parsed, name))
+  if (auto p = detail::validate(c, parsed, name))
     return *p;
   return c;
 }

@@ -23,6 +23,9 @@ struct endpoint_config {
   std::string api_key_env;
   /// Whether the server exports Prometheus /metrics at the server root.
   bool scrape_metrics = true;
+  /// "<file>:<line>" of the entry, so that later checks (the URL syntax,
+  /// which the net library knows) can name it.
+  std::string origin;
 };
 
 /// A model served by a pool of endpoints.
@@ -177,6 +180,12 @@ struct run_config {
   double accept_threshold = 0.85;
   /// fsync the output after this many records.
   uint32_t sync_every = 64;
+  /// Longest seed line read; a longer line is reported and skipped.
+  uint64_t max_seed_line_bytes = uint64_t{1} << 20;
+  /// Seconds every endpoint of a model may be down before the job stops
+  /// with an error (a rerun retries what failed meanwhile); 0 waits for the
+  /// servers however long they take.
+  double model_down_timeout_s = 60;
 };
 
 /// The control API: status and live reconfiguration of a running job.
@@ -189,6 +198,13 @@ struct control_config {
   /// Environment variable with the bearer token; when unset a random token
   /// is generated and written, mode 0600, to <output_dir>/control.json.
   std::string token_env = "KPSYNTH_TOKEN";
+  /// Connections served at once; more are closed at once, so that idle or
+  /// stalled clients cannot exhaust the process's file descriptors.
+  uint32_t max_connections = 64;
+  /// A request (headers and body) must arrive within this time, and an idle
+  /// keep-alive connection is closed after it: slow clients cannot hold
+  /// connections open.
+  uint32_t read_timeout_ms = 10'000;
 };
 
 /// The whole configuration.

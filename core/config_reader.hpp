@@ -216,6 +216,7 @@ class table_reader {
       if (!err_ && ep.url.empty())
         fail(elem, fmt::format("'{}[{}]' has no url", qualified(key), i),
              "missing_key");
+      ep.origin = fmt::format("{}:{}", file_, elem.source().begin.line);
       out.push_back(std::move(ep));
       ++i;
     }

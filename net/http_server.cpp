@@ -99,6 +99,7 @@ class session : public std::enable_shared_from_this<session> {
   void on_written(const error_code& ec);
   void after_response();
   void graceful_close();
+  void arm_read_timer();
 
   std::shared_ptr<server_core> srv_;
   socket_type sock_;
@@ -107,6 +108,8 @@ class session : public std::enable_shared_from_this<session> {
   beast::flat_buffer buf_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<asio::steady_timer> linger_timer_;
+  /// Runs while the connection waits for a request (server_limits).
+  std::optional<asio::steady_timer> read_timer_;
   std::vector<std::string> outq_;
   std::vector<std::string> inflight_;
   std::vector<asio::const_buffer> bufs_;
@@ -197,7 +200,24 @@ void session::start() {
   }
   sock_.set_option(tcp::no_delay{true}, ec);
   new_parser();
+  arm_read_timer();
   process();
+}
+
+void session::arm_read_timer() {
+  auto limit = srv_->limits.read_timeout;
+  if (limit.count() <= 0)
+    return;
+  if (!read_timer_)
+    read_timer_.emplace(sock_.get_executor());
+  // Re-arming cancels the previous wait, which then sees operation_aborted.
+  read_timer_->expires_after(limit);
+  read_timer_->async_wait([self = shared_from_this()](const error_code& e) {
+    // A handler is not timed: only a connection still waiting for (the rest
+    // of) a request is closed.
+    if (!e && !self->busy_)
+      self->close_now();
+  });
 }
 
 void session::new_parser() {
@@ -294,6 +314,8 @@ void session::process() {
 
 void session::dispatch() {
   busy_ = true;
+  if (read_timer_)
+    read_timer_->cancel();
   ++seq_;
   w_ = wstate::none;
   auto msg = parser_->release();
@@ -450,6 +472,7 @@ void session::after_response() {
   }
   busy_ = false;
   w_ = wstate::none;
+  arm_read_timer();
   process();
 }
 
@@ -481,6 +504,8 @@ void session::close_now() {
   sock_.close(ec);
   if (linger_timer_)
     linger_timer_->cancel();
+  if (read_timer_)
+    read_timer_->cancel();
   outq_.clear();
   srv_->session_closed(id_);
 }

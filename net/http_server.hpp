@@ -4,6 +4,8 @@
 // the simulator and the control API. Like the client, the implementation is
 // a single Beast translation unit behind this header.
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -69,6 +71,21 @@ class response_writer {
 using request_handler =
   std::function<void(server_request, std::shared_ptr<response_writer>)>;
 
+/// Protection against clients that hold connections open. Both are off by
+/// default: the simulator serves benchmark clients with thousands of
+/// connections; the control API sets both.
+struct server_limits {
+  /// Connections served at once; 0 is unlimited. A connection beyond the
+  /// cap gets a best-effort 503 and is closed at once, so idle clients
+  /// cannot use up the process's file descriptors.
+  std::size_t max_connections = 0;
+  /// How long a connection may take to deliver a whole request (headers
+  /// and body) once it waits for one; an idle keep-alive connection is
+  /// closed after as long. Zero waits forever. A handler that is running
+  /// is not timed.
+  std::chrono::milliseconds read_timeout{0};
+};
+
 /// Listens on `address:port` (port 0 picks a free one). Starts accepting in
 /// the constructor; `stop` or the destructor closes every connection.
 /// Request bodies above 16 MiB get 413, unparseable requests 400 (both close
@@ -79,7 +96,7 @@ class http_server {
   /// Throws std::runtime_error naming `address:port` if the address is not
   /// an IP literal or cannot be bound: a daemon cannot run without it.
   http_server(io_runtime& rt, std::string address, uint16_t port,
-              request_handler handler);
+              request_handler handler, server_limits limits = {});
   ~http_server();
 
   http_server(const http_server&) = delete;

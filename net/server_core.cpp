@@ -19,8 +19,32 @@ using error_code = boost::system::error_code;
 
 namespace server_detail {
 
-server_core::server_core(io_runtime& r, request_handler h)
-  : rt(r), acceptor(asio::make_strand(r.context())), handler(std::move(h)) {}
+server_core::server_core(io_runtime& r, request_handler h, server_limits l)
+  : rt(r), acceptor(asio::make_strand(r.context())), handler(std::move(h)),
+    limits(l) {}
+
+bool server_core::full() const {
+  return limits.max_connections > 0 && open.load() >= limits.max_connections;
+}
+
+namespace {
+
+/// Turns a connection beyond the cap away: a 503 if the socket takes it
+/// without waiting, then close.
+void refuse(socket_type& sock) {
+  static constexpr std::string_view busy =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    "Content-Length: 40\r\nConnection: close\r\n\r\n"
+    R"({"error":"too many connections; retry"}
+)";
+  error_code ec;
+  sock.non_blocking(true, ec);
+  sock.write_some(asio::buffer(busy.data(), busy.size()), ec);
+  sock.shutdown(tcp::socket::shutdown_both, ec);
+  sock.close(ec);
+}
+
+} // namespace
 
 } // namespace server_detail
 
@@ -46,12 +70,17 @@ void server_core::accept() {
           std::lock_guard<std::mutex> lock{self->mu};
           if (self->stopped.load())
             return;
-          auto id = ++self->next_id;
-          s = make_session(self, std::move(sock), id);
-          self->sessions.emplace(id, s);
-          self->open.fetch_add(1);
+          if (!self->full()) {
+            auto id = ++self->next_id;
+            s = make_session(self, std::move(sock), id);
+            self->sessions.emplace(id, s);
+            self->open.fetch_add(1);
+          }
         }
-        start_session(s);
+        if (s)
+          start_session(s);
+        else
+          refuse(sock);
       }
       // Errors such as EMFILE are transient: keep accepting.
       self->accept();
@@ -81,8 +110,8 @@ void server_core::session_closed(uint64_t id) {
 }
 
 http_server::http_server(io_runtime& rt, std::string address, uint16_t port,
-                         request_handler handler)
-  : impl_(std::make_shared<impl>(rt, std::move(handler))) {
+                         request_handler handler, server_limits limits)
+  : impl_(std::make_shared<impl>(rt, std::move(handler), limits)) {
   error_code ec;
   auto addr = asio::ip::make_address(address, ec);
   auto fail = [&](std::string_view what) {

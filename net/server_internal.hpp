@@ -29,7 +29,7 @@ class session;
 
 /// The listener and the session registry. Sessions keep it alive.
 struct server_core : std::enable_shared_from_this<server_core> {
-  server_core(io_runtime& r, request_handler h);
+  server_core(io_runtime& r, request_handler h, server_limits l);
 
   /// Accepts the next connection (on the acceptor's strand).
   void accept();
@@ -37,12 +37,16 @@ struct server_core : std::enable_shared_from_this<server_core> {
   /// Calls the handler unless stopped; a throwing handler answers 500.
   void invoke(server_request req, std::shared_ptr<response_writer> w);
 
+  /// Whether one more connection would exceed limits.max_connections.
+  bool full() const;
+
   /// Unregisters a closed session.
   void session_closed(uint64_t id);
 
   io_runtime& rt;
   boost::asio::ip::tcp::acceptor acceptor;
   request_handler handler;
+  server_limits limits;
   uint16_t port = 0;
   std::atomic<bool> stopped{false};
   /// Handler calls in progress; stop() waits for them to drain.

@@ -132,7 +132,7 @@ typename Inspector::result_type inspect(Inspector& f, pipeline_status& x) {
   return f(caf::meta::type_name("kpsynth.pipeline_status"), x.seeds_read,
            x.seeds_bad, x.seeds_extracted, x.seeds_failed, x.knowledge_points,
            x.combinations, x.generated, x.accepted, x.rejected, x.failed,
-           x.prompt_tokens, x.completion_tokens, x.done, x.endpoints);
+           x.prompt_tokens, x.completion_tokens, x.done, x.error, x.endpoints);
 }
 
 } // namespace kpsynth

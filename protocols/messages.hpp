@@ -249,6 +249,9 @@ struct pipeline_status {
   uint64_t prompt_tokens = 0;
   uint64_t completion_tokens = 0;
   bool done = false;
+  /// Why the job cannot go on (e.g. an output file cannot be written);
+  /// empty while it can.
+  std::string error;
   std::vector<endpoint_status> endpoints;
 };
 

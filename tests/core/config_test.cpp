@@ -141,6 +141,10 @@ TEST_CASE("the example configuration loads with its documented values") {
   CHECK(c->simulator.judges.at("judge-a").first == Approx(0.9));
   CHECK(c->simulator.profile == "7b-h100");
   CHECK(c->caf_int.at("scheduler.max-threads") == 2);
+  CHECK(c->run.max_seed_line_bytes == 1048576);
+  CHECK(c->run.model_down_timeout_s == 60);
+  CHECK(c->control.max_connections == 64);
+  CHECK(c->control.read_timeout_ms == 10000);
 }
 
 TEST_CASE("the quickstart configuration loads") {
@@ -365,6 +369,21 @@ TEST_CASE("cross-field errors name the key and, where it exists, its line") {
     CHECK(p.where
           == at_line(line_of(text, "[models.solver]")) + ": models.solver");
   }
+  SECTION("zero samples") {
+    auto text = edited(good_text, "samples = 3", "samples = 0");
+    auto p = failure_of(text, "invalid_config");
+    CHECK(p.where
+          == at_line(line_of(text, "samples")) + ": stages.solve.samples");
+    CHECK_THAT(p.message, Catch::Contains("at least 1"));
+  }
+  SECTION("zero seed line limit") {
+    auto text = edited(good_text, "max_items = 10",
+                       "max_items = 10\nmax_seed_line_bytes = 0");
+    auto p = failure_of(text, "invalid_config");
+    CHECK(p.where
+          == at_line(line_of(text, "max_seed_line_bytes"))
+               + ": run.max_seed_line_bytes");
+  }
   SECTION("no seed file") {
     auto text = edited(good_text, "seeds = \"seeds.jsonl\"\n", "");
     auto p = failure_of(text, "invalid_config");
@@ -404,4 +423,15 @@ TEST_CASE("problem::to_string puts the place first") {
   CHECK_THAT(c.error().to_string(),
              Catch::StartsWith(at_line(line_of(text, "max_items")) + ": "));
   CHECK_THAT(c.error().to_string(), Catch::EndsWith("[bad_type]"));
+}
+
+TEST_CASE("endpoints remember their file:line for later checks") {
+  auto c = parse(good_text);
+  REQUIRE(c);
+  auto& eps = c->models.at("solver").endpoints;
+  REQUIRE(eps.size() == 2);
+  CHECK(eps[1].origin == at_line(line_of(good_text, "api_key_env")));
+  CHECK(c->run.max_seed_line_bytes == 1048576);
+  CHECK(c->control.max_connections == 64);
+  CHECK(c->control.read_timeout_ms == 10000);
 }

@@ -199,3 +199,84 @@ TEST_CASE("a moved reader keeps its position") {
   CHECK((*second)->problem == "p2");
   CHECK(moved.line() == 2);
 }
+
+TEST_CASE("a seed line over the limit is reported with file:line and "
+          "skipped") {
+  std::string huge(5000, 'x');
+  seed_file f{"{\"problem\": \"p1\", \"solution\": \"s\"}\n"
+              "{\"problem\": \""
+              + huge
+              + "\", \"solution\": \"s\"}\n"
+                "{\"problem\": \"p3\", \"solution\": \"s\"}\n"};
+  auto r = seed_reader::open(f.path, 1000);
+  REQUIRE(r);
+  std::vector<result<seed_problem>> xs;
+  while (auto x = r->next())
+    xs.push_back(std::move(*x));
+  REQUIRE(xs.size() == 3);
+  CHECK(xs[0]);
+  REQUIRE_FALSE(xs[1]);
+  CHECK(xs[1].error().code == "line_too_long");
+  CHECK(xs[1].error().where == f.at(2));
+  CHECK_THAT(xs[1].error().message, Catch::Contains("1000 bytes"));
+  REQUIRE(xs[2]);
+  CHECK(xs[2]->problem == "p3");
+  CHECK(xs[2]->origin == f.at(3));
+  // The default limit (1 MiB) takes the same line.
+  auto all = read_all(f.path);
+  CHECK(all[1]);
+}
+
+TEST_CASE("duplicate seed ids: a repeat is skipped, a conflict is reported") {
+  seed_file f{"{\"id\": \"a\", \"problem\": \"p1\", \"solution\": \"s\"}\n"
+              "{\"id\": \"b\", \"problem\": \"p2\", \"solution\": \"s\"}\n"
+              "{\"id\": \"a\", \"problem\": \"p1\", \"solution\": \"s\"}\n"
+              "{\"id\": \"a\", \"problem\": \"other\", \"solution\": \"s\"}\n"
+              "{\"id\": \"c\", \"problem\": \"p3\", \"solution\": \"s\"}\n"};
+  auto xs = read_all(f.path);
+  // Line 3 repeats line 1 word for word: skipped (with a warning).
+  REQUIRE(xs.size() == 4);
+  CHECK(xs[0]->id == "a");
+  CHECK(xs[1]->id == "b");
+  REQUIRE_FALSE(xs[2]);
+  CHECK(xs[2].error().code == "duplicate_id");
+  CHECK(xs[2].error().where == f.at(4));
+  CHECK_THAT(xs[2].error().message, Catch::Contains(f.at(1)));
+  CHECK(xs[3]->id == "c");
+  // Without the check every line comes through.
+  auto r = seed_reader::open(f.path, default_max_seed_line_bytes, false);
+  REQUIRE(r);
+  size_t n = 0;
+  while (auto x = r->next())
+    n += *x ? 1 : 0;
+  CHECK(n == 5);
+}
+
+TEST_CASE("a seed file without a usable seed fails the check, naming it") {
+  SECTION("empty") {
+    seed_file f{""};
+    auto p = check_seed_file(f.path);
+    REQUIRE(p);
+    CHECK(p->code == "no_seeds");
+    CHECK(p->where == f.path.string());
+  }
+  SECTION("all malformed") {
+    seed_file f{"garbage\n\n{\"problem\": 3}\n"};
+    auto p = check_seed_file(f.path);
+    REQUIRE(p);
+    CHECK(p->code == "no_seeds");
+    CHECK_THAT(p->message, Catch::Contains("all 2 non-blank"));
+    CHECK_THAT(p->message, Catch::Contains(f.at(1)));
+  }
+  SECTION("a directory") {
+    seed_file f{""};
+    auto p = check_seed_file(f.dir);
+    REQUIRE(p);
+    CHECK(p->code == "io_error");
+    CHECK_THAT(p->message, Catch::Contains("directory"));
+  }
+  SECTION("one good line after bad ones passes") {
+    seed_file f{"garbage\n{\"problem\": \"p\", \"solution\": \"s\"}\n"};
+    CHECK_FALSE(check_seed_file(f.path));
+  }
+}

@@ -20,8 +20,9 @@ namespace {
 /// A server on an ephemeral port whose handler the test chooses. Writers a
 /// test keeps are parked here and released before the runtime stops.
 struct server_fixture {
-  explicit server_fixture(request_handler h)
-    : server(std::make_unique<http_server>(rt, "127.0.0.1", 0, std::move(h))) {}
+  explicit server_fixture(request_handler h, server_limits limits = {})
+    : server(std::make_unique<http_server>(rt, "127.0.0.1", 0, std::move(h),
+                                           limits)) {}
 
   ~server_fixture() {
     server.reset();
@@ -313,4 +314,72 @@ TEST_CASE("binding a busy port throws with the address", "[server]") {
     CHECK(std::string{e.what()}.find("127.0.0.1:" + std::to_string(port))
           != std::string::npos);
   }
+}
+
+TEST_CASE("connections beyond the cap are turned away with 503", "[server]") {
+  server_fixture f{echo_handler(), server_limits{4, 0ms}};
+  std::vector<std::unique_ptr<raw_client>> idle;
+  for (int i = 0; i < 4; ++i)
+    idle.push_back(std::make_unique<raw_client>(f.server->port()));
+  REQUIRE(eventually([&] { return f.server->open_connections() == 4; }));
+  // Many more idle connections hold no descriptor of the server.
+  for (int i = 0; i < 50; ++i) {
+    raw_client extra{f.server->port()};
+    REQUIRE(extra.read_to_eof());
+    CHECK_THAT(extra.received, Catch::StartsWith("HTTP/1.1 503"));
+  }
+  CHECK(f.server->open_connections() == 4);
+  // The connections inside the cap are served, and a freed slot is reused.
+  idle[0]->send(simple_get);
+  CHECK(idle[0]->read_until("GET /x "));
+  idle[1]->close();
+  REQUIRE(eventually([&] { return f.server->open_connections() == 3; }));
+  raw_client late{f.server->port()};
+  late.send(simple_get);
+  CHECK(late.read_until("GET /x "));
+}
+
+TEST_CASE("a request that does not arrive in time closes the connection",
+          "[server]") {
+  server_fixture f{echo_handler(), server_limits{0, 200ms}};
+  SECTION("idle connection") {
+    raw_client c{f.server->port()};
+    CHECK(c.read_to_eof());
+  }
+  SECTION("slow headers, one byte at a time") {
+    raw_client c{f.server->port()};
+    std::string head = "GET /x HTTP/1.1\r\nHost: t\r\nX-Slow: ";
+    c.send(head);
+    // Trickling bytes does not extend the deadline: the server closes while
+    // the header is still incomplete.
+    bool closed = false;
+    for (int i = 0; i < 100 && !closed; ++i) {
+      std::this_thread::sleep_for(50ms);
+      closed = ::send(c.fd(), "a", 1, MSG_NOSIGNAL) < 0
+               || f.server->open_connections() == 0;
+    }
+    CHECK(closed);
+    CHECK(c.received.empty());
+  }
+  SECTION("keep-alive connection idle after a response") {
+    raw_client c{f.server->port()};
+    c.send(simple_get);
+    REQUIRE(c.read_until("GET /x "));
+    CHECK(c.read_to_eof());
+  }
+  CHECK(eventually([&] { return f.server->open_connections() == 0; }));
+}
+
+TEST_CASE("a handler that takes longer than the read timeout is not cut off",
+          "[server]") {
+  server_fixture f{[](server_request, std::shared_ptr<response_writer> w) {
+                     std::thread{[w] {
+                       std::this_thread::sleep_for(600ms);
+                       w->respond(200, "text/plain", "late");
+                     }}.detach();
+                   },
+                   server_limits{0, 100ms}};
+  raw_client c{f.server->port()};
+  c.send(simple_get);
+  CHECK(c.read_until("late"));
 }

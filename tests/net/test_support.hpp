@@ -140,6 +140,8 @@ class raw_client {
     }
   }
 
+  int fd() const { return fd_; }
+
   void close() {
     if (fd_ >= 0)
       ::close(fd_);
