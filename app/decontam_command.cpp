@@ -7,13 +7,40 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <simdjson.h>
 
 namespace kpsynth::app {
 
+namespace {
+
+/// The bundled sets named by the options, found wherever the binary runs.
+result<std::vector<quality::benchmark_source>>
+selected_sources(const decontam_options& opts) {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::string dir = opts.bench_dir;
+  std::string selection = opts.benchmarks;
+  // `--benchmarks` used to take the directory; accept one with a warning.
+  if (dir.empty() && !selection.empty()
+      && std::filesystem::is_directory(selection, ec)) {
+    spdlog::warn("--benchmarks {} is a directory; use --bench-dir for it",
+                 selection);
+    dir = std::move(selection);
+    selection.clear();
+  }
+  auto bench_dir = quality::find_bench_dir(dir, exe);
+  if (!bench_dir)
+    return bench_dir.error();
+  return quality::bundled_benchmark_sources(*bench_dir, selection);
+}
+
+} // namespace
+
 int decontam_command(const decontam_options& opts) {
-  auto sources = quality::bundled_benchmark_sources(opts.benchmarks);
+  auto sources = selected_sources(opts);
   if (!sources) {
     spdlog::error("{}", sources.error().to_string());
     return 2;
@@ -43,15 +70,22 @@ int decontam_command(const decontam_options& opts) {
   }
   std::ofstream clean;
   std::ofstream flagged;
-  if (!opts.clean_out.empty())
-    clean.open(opts.clean_out, std::ios::binary | std::ios::trunc);
-  if (!opts.flagged_out.empty())
-    flagged.open(opts.flagged_out, std::ios::binary | std::ios::trunc);
+  for (auto [stream, path] : {std::pair{&clean, &opts.clean_out},
+                              std::pair{&flagged, &opts.flagged_out}}) {
+    if (path->empty())
+      continue;
+    stream->open(*path, std::ios::binary | std::ios::trunc);
+    if (!*stream) {
+      spdlog::error("{}: cannot open for writing", *path);
+      return 2;
+    }
+  }
   auto fields = quality::split_field_spec(opts.field);
   simdjson::dom::parser parser;
   std::string line;
   uint64_t n = 0, bad = 0, contaminated = 0, duplicates = 0, kept = 0;
   uint64_t bytes = 0;
+  std::map<std::string, uint64_t> by_rule;
   auto start = std::chrono::steady_clock::now();
   while (std::getline(in, line)) {
     ++n;
@@ -81,14 +115,18 @@ int decontam_command(const decontam_options& opts) {
     }
     bytes += text.size();
     std::string reason;
+    std::string_view rule;
     if (auto v = index->check(text); v.contaminated) {
       ++contaminated;
       reason = v.reason;
+      rule = quality::match_rule_name(v.rule);
+      ++by_rule[std::string{rule}];
     } else if (dedup) {
       if (auto dup = dedup->insert_if_new(std::to_string(n), text)) {
         ++duplicates;
         reason = fmt::format("near-duplicate (similarity {:.2f}) of line {}",
                              dup->similarity, dup->id);
+        rule = "near_duplicate";
       }
     }
     if (reason.empty()) {
@@ -96,7 +134,8 @@ int decontam_command(const decontam_options& opts) {
       if (clean.is_open())
         clean << line << '\n';
     } else if (flagged.is_open()) {
-      flagged << "{\"line\":" << n << ",\"reason\":" << core::json_quote(reason)
+      flagged << "{\"line\":" << n << ",\"rule\":\"" << rule
+              << "\",\"reason\":" << core::json_quote(reason)
               << ",\"record\":" << line << "}\n";
     }
   }
@@ -108,7 +147,20 @@ int decontam_command(const decontam_options& opts) {
              n, kept, contaminated, duplicates, bad,
              secs > 0 ? static_cast<double>(bytes) / 1e6 / secs : 0.0,
              index->size());
-  return 0;
+  for (const auto& [rule, count] : by_rule)
+    fmt::print("  contaminated by {}: {}\n", rule, count);
+  if (in.bad()) {
+    spdlog::error("{}: read failed after line {}", opts.input, n);
+    return 2;
+  }
+  for (auto [stream, path] : {std::pair{&clean, &opts.clean_out},
+                              std::pair{&flagged, &opts.flagged_out}})
+    if (stream->is_open() && !stream->flush()) {
+      spdlog::error("{}: write failed", *path);
+      return 2;
+    }
+  // Skipped lines are lost work: say so in the exit status too.
+  return bad > 0 ? 1 : 0;
 }
 
 } // namespace kpsynth::app

@@ -72,10 +72,12 @@ int main(int argc, char** argv) {
     ->add_option("--field", dopts.field,
                  "field with the text; a+b joins fields")
     ->capture_default_str();
-  decontam
-    ->add_option("--benchmarks", dopts.benchmarks,
-                 "benchmark directory (bundled layout)")
-    ->capture_default_str();
+  decontam->add_option("--benchmarks", dopts.benchmarks,
+                       "bundled sets to check against, comma-separated "
+                       "(e.g. math500,gsm8k; default: all)");
+  decontam->add_option("--bench-dir", dopts.bench_dir,
+                       "directory of the bundled sets (default: found next "
+                       "to the binary or installed)");
   decontam->add_option("--clean", dopts.clean_out, "write kept lines here");
   decontam->add_option("--flagged", dopts.flagged_out,
                        "write flagged lines with reasons here");

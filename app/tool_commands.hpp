@@ -16,7 +16,10 @@ int equiv_command(const std::string& a, const std::string& b, bool ordered,
 struct decontam_options {
   std::string input;             ///< JSONL to screen.
   std::string field = "problem"; ///< Field(s) with the text, "a+b" joins.
-  std::string benchmarks = "data/bench";
+  /// Comma-separated bundled sets ("math500,gsm8k"); empty: all of them.
+  std::string benchmarks;
+  /// Directory of the bundled sets; empty: found next to the binary.
+  std::string bench_dir;
   std::string clean_out;   ///< Lines that pass; empty: not written.
   std::string flagged_out; ///< Flagged lines with the reason.
   bool dedup = true;       ///< Also drop near-duplicates within the file.

@@ -3,45 +3,14 @@
 #include "decontam/decontam_jsonl.hpp"
 #include "decontam/ngram_text.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <limits>
-#include <system_error>
 
 namespace kpsynth::quality {
 
 namespace {
-
-struct bundled_entry {
-  std::string_view name;
-  std::string_view path;
-  std::string_view fields;
-};
-
-/// Load order decides attribution when sets share items: the first set
-/// loaded owns a shared n-gram and wins MinHash ties, so subsets that are
-/// the usual evaluation sets (MATH500 within MATH test, AIME 2024 beside
-/// the 1983-2023 archive) come first.
-constexpr std::array<bundled_entry, 18> bundled = {{
-  {"math500_test", "math500/test.jsonl", "problem"},
-  {"math_test", "math/test.jsonl", "problem"},
-  {"gsm8k_test", "gsm8k/test.jsonl", "question"},
-  {"gsm_hard", "gsm_hard/test.jsonl", "input"},
-  {"svamp", "svamp/svamp.jsonl", "Body+Question"},
-  {"asdiv", "asdiv/test.jsonl", "body+question"},
-  {"mawps", "mawps/test.jsonl", "input"},
-  {"aime24", "aime24/test.jsonl", "problem"},
-  {"aime25", "aime25/test.jsonl", "problem"},
-  {"aime_1983_2023", "aime_1983_2023/problems.jsonl", "problem"},
-  {"amc23", "amc23/test.jsonl", "problem"},
-  {"amc_2022_2023", "amc_2022_2023/test.jsonl", "problem"},
-  {"minerva_math", "minerva_math/test.jsonl", "problem"},
-  {"olympiadbench", "olympiadbench/test.jsonl", "context+question"},
-  {"college_math", "college_math/test.jsonl", "question"},
-  {"gaokao2023en", "gaokao2023en/test.jsonl", "question"},
-  {"aqua", "aqua/test.jsonl", "question"},
-  {"sat_math", "sat_math/test.jsonl", "question"},
-}};
 
 std::string fixed2(double v) {
   std::array<char, 32> buf{};
@@ -53,58 +22,91 @@ bool in_unit_interval(double v) {
   return v > 0.0 && v <= 1.0;
 }
 
-} // namespace
-
-std::vector<std::string> split_field_spec(std::string_view spec) {
-  std::vector<std::string> fields;
-  std::size_t start = 0;
-  while (start <= spec.size()) {
-    auto end = spec.find('+', start);
-    if (end == std::string_view::npos)
-      end = spec.size();
-    if (end > start)
-      fields.emplace_back(spec.substr(start, end - start));
-    start = end + 1;
-  }
-  return fields;
+/// Sorted distinct word hashes of a normalised text: the token set of the
+/// short-text rule. Numbers are words of their own after normalisation, so
+/// they count like any other token.
+void token_set(std::string_view normalized, std::vector<std::uint64_t>& out) {
+  out.clear();
+  append_word_hashes(normalized, out);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
-result<std::vector<benchmark_source>>
-bundled_benchmark_sources(const std::filesystem::path& bench_dir) {
-  std::vector<benchmark_source> sources;
-  for (const auto& entry : bundled) {
-    auto path = bench_dir / entry.path;
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) {
-      auto gz = path;
-      gz += ".gz";
-      if (!std::filesystem::exists(gz, ec))
-        return make_problem("missing_file",
-                            "bundled benchmark set \"" + std::string{entry.name}
-                              + "\" not found (nor its .gz)",
-                            path.string());
-      path = gz;
-    }
-    sources.push_back(benchmark_source{std::string{entry.name}, path,
-                                       split_field_spec(entry.fields)});
+/// Sorted hashes of the number tokens (digit runs) of a normalised text,
+/// repeats kept: a multiset, as `set_jaccard` compares sorted lists.
+void number_tokens(std::string_view normalized,
+                   std::vector<std::uint64_t>& out) {
+  out.clear();
+  for (auto word : split_words(normalized))
+    if (std::all_of(word.begin(), word.end(),
+                    [](char c) { return c >= '0' && c <= '9'; }))
+      out.push_back(hash_bytes(word.data(), word.size()));
+  std::sort(out.begin(), out.end());
+}
+
+} // namespace
+
+/// One thread's buffers for `check`.
+struct decontaminator::scratch {
+  std::string normalized;
+  std::vector<std::uint64_t> words;
+  word_windows windows;
+  std::vector<std::uint64_t> grams;
+  std::vector<std::uint32_t> owners;
+  std::vector<std::uint32_t> signature;
+  std::vector<std::uint64_t> query_set;
+  std::vector<std::uint64_t> item_set;
+  std::vector<std::uint64_t> query_numbers;
+  std::vector<std::uint64_t> item_numbers;
+  /// The item sharing the most n-grams with the query, if any.
+  std::optional<std::uint32_t> ngram_item;
+};
+
+std::string_view match_rule_name(match_rule rule) {
+  switch (rule) {
+  case match_rule::none:
+    return "none";
+  case match_rule::exact_text:
+    return "exact_text";
+  case match_rule::ngram_overlap:
+    return "ngram_overlap";
+  case match_rule::ngram_coverage:
+    return "ngram_coverage";
+  case match_rule::contains_item:
+    return "contains_item";
+  case match_rule::item_prefix:
+    return "item_prefix";
+  case match_rule::minhash_jaccard:
+    return "minhash_jaccard";
+  case match_rule::token_jaccard:
+    return "token_jaccard";
   }
-  return sources;
+  return "unknown";
 }
 
 decontaminator::decontaminator(decontam_config config, minhash_lsh lsh)
-  : config_(std::move(config)), ngrams_(config_.ngram_n), lsh_(std::move(lsh)) {
-}
+  : config_(std::move(config)), ngrams_(config_.ngram_n, config_.min_run_words),
+    lsh_(std::move(lsh)) {}
 
 result<decontaminator> decontaminator::create(decontam_config config) {
-  if (config.ngram_n == 0 || config.ngram_n > 64)
+  if (config.ngram_n == 0 || config.ngram_n > word_windows::max_length)
     return make_problem("bad_config",
                         "decontamination ngram_n must be in 1..64, got "
                           + std::to_string(config.ngram_n));
   if (!in_unit_interval(config.ngram_overlap)
-      || !in_unit_interval(config.ngram_coverage))
+      || !in_unit_interval(config.ngram_coverage)
+      || !in_unit_interval(config.short_token_jaccard)
+      || !in_unit_interval(config.number_jaccard)
+      || !in_unit_interval(config.prefix_min_fraction)
+      || !in_unit_interval(config.contained_min_fraction))
     return make_problem("bad_config",
-                        "decontamination ngram_overlap and ngram_coverage "
-                        "must be in (0, 1]");
+                        "decontamination ngram_overlap, ngram_coverage, "
+                        "short_token_jaccard, number_jaccard, "
+                        "prefix_min_fraction and contained_min_fraction must "
+                        "be in (0, 1]");
+  if (config.min_run_words == 0)
+    return make_problem("bad_config",
+                        "decontamination min_run_words must be at least 1");
   auto lsh = minhash_lsh::create(config.minhash);
   if (!lsh)
     return lsh.error();
@@ -147,18 +149,22 @@ bool decontaminator::add(std::string_view set, std::size_t line,
     sets_.push_back(benchmark_set_info{std::string{set}, 0});
   ++sets_[set_index].items;
   auto id = static_cast<std::uint32_t>(items_.size());
-  constexpr std::size_t max_line = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::uint64_t> words;
+  append_word_hashes(normalized, words);
+  constexpr std::size_t max32 = std::numeric_limits<std::uint32_t>::max();
   items_.push_back(
     item_ref{static_cast<std::uint32_t>(set_index),
-             static_cast<std::uint32_t>(line < max_line ? line : max_line)});
-  if (config_.use_ngrams)
-    ngrams_.add(id, normalized);
+             static_cast<std::uint32_t>(std::min(line, max32)),
+             static_cast<std::uint32_t>(std::min(words.size(), max32))});
+  if (config_.use_ngrams) {
+    word_windows windows;
+    windows.assign(words);
+    ngrams_.add(id, windows);
+  }
   if (config_.use_minhash) {
     lsh_.add(lsh_.signature(normalized)); // returns `id`: both count items
-    if (config_.exact_verification) {
-      texts_ += normalized;
-      text_ends_.push_back(texts_.size());
-    }
+    texts_ += normalized;
+    text_ends_.push_back(texts_.size());
   }
   return true;
 }
@@ -176,41 +182,76 @@ match_source decontaminator::source_of(std::uint32_t item) const {
   return match_source{sets_[ref.set].name, ref.line};
 }
 
+void decontaminator::flag(verdict& out, match_rule rule, std::uint32_t item,
+                          std::string what) const {
+  out.contaminated = true;
+  out.rule = rule;
+  out.source = source_of(item);
+  out.reason = std::move(what) + " " + out.source->set + ":"
+               + std::to_string(out.source->line);
+}
+
 verdict decontaminator::check(std::string_view text) const {
+  thread_local scratch s;
   verdict out;
-  auto normalized = normalize_text(text);
-  if (normalized.empty())
+  normalize_text_into(text, s.normalized);
+  if (s.normalized.empty())
     return out;
-  auto grams = config_.use_ngrams ? ngrams_.query(normalized) : ngram_match{};
+  s.ngram_item.reset();
+  s.words.clear();
+  append_word_hashes(s.normalized, s.words);
+  s.windows.assign(s.words);
+  if (config_.use_ngrams && check_ngrams(s, out))
+    return out;
+  if (config_.use_minhash)
+    check_minhash(s, out);
+  return out;
+}
+
+bool decontaminator::check_ngrams(scratch& s, verdict& out) const {
+  auto grams = ngrams_.query(s.windows, s.grams, s.owners);
   out.ngram_overlap = grams.overlap;
+  s.ngram_item = grams.item;
+  const auto n = ngrams_.n();
+  const auto words = s.windows.size();
   if (grams.item) {
-    auto where = source_of(*grams.item);
-    auto label = std::to_string(ngrams_.n()) + "-gram ";
-    auto at = where.set + ":" + std::to_string(where.line);
-    if (grams.overlap >= config_.ngram_overlap) {
-      out.contaminated = true;
-      out.reason = label + "overlap " + fixed2(grams.overlap) + " with " + at;
-    } else if (grams.item_coverage >= config_.ngram_coverage) {
-      out.contaminated = true;
-      out.reason =
-        label + "coverage " + fixed2(grams.item_coverage) + " of " + at;
+    auto label = std::to_string(n) + "-gram ";
+    if (words < n && grams.overlap >= 1.0
+        && items_[*grams.item].words == words) {
+      flag(out, match_rule::exact_text, *grams.item, "same normalised text as");
+      return true;
     }
-    if (out.contaminated) {
-      out.source = std::move(where);
-      return out;
+    if (grams.overlap >= config_.ngram_overlap) {
+      flag(out, match_rule::ngram_overlap, *grams.item,
+           label + "overlap " + fixed2(grams.overlap) + " with");
+      return true;
+    }
+    if (grams.item_coverage >= config_.ngram_coverage) {
+      flag(out, match_rule::ngram_coverage, *grams.item,
+           label + "coverage " + fixed2(grams.item_coverage) + " of");
+      return true;
     }
   }
-  if (!config_.use_minhash)
-    return out;
-  auto match = minhash_match(normalized);
-  if (!match)
-    return out;
-  out.jaccard = match->jaccard;
-  out.contaminated = true;
-  out.source = source_of(match->item);
-  out.reason = "minhash jaccard " + fixed2(match->jaccard) + " with "
-               + out.source->set + ":" + std::to_string(out.source->line);
-  return out;
+  if (auto item = ngrams_.contained_item(s.windows)) {
+    auto item_words = items_[*item].words;
+    if (static_cast<double>(item_words)
+        >= config_.contained_min_fraction * static_cast<double>(words)) {
+      flag(out, match_rule::contains_item, *item,
+           "contains all " + std::to_string(item_words) + " words of");
+      return true;
+    }
+  }
+  if (auto item = ngrams_.prefix_item(s.windows)) {
+    auto item_words = items_[*item].words;
+    if (static_cast<double>(words)
+        >= config_.prefix_min_fraction * static_cast<double>(item_words)) {
+      flag(out, match_rule::item_prefix, *item,
+           "is the first " + std::to_string(words) + " of "
+             + std::to_string(item_words) + " words of");
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string_view decontaminator::text_of(std::uint32_t item) const {
@@ -218,25 +259,71 @@ std::string_view decontaminator::text_of(std::uint32_t item) const {
   return std::string_view{texts_}.substr(begin, text_ends_[item] - begin);
 }
 
-std::optional<lsh_match>
-decontaminator::minhash_match(std::string_view normalized) const {
-  auto sig = lsh_.signature(normalized);
-  const double threshold = config_.minhash.threshold;
-  if (!config_.exact_verification)
-    return lsh_.best_match(sig, threshold);
+bool decontaminator::check_minhash(scratch& s, verdict& out) const {
+  const auto& mh = config_.minhash;
+  s.signature.resize(mh.num_perm);
+  lsh_.signature_into(s.normalized, s.signature);
   auto candidates =
-    lsh_.matches(sig, threshold - config_.minhash.candidate_margin);
+    lsh_.matches(s.signature, mh.threshold - mh.candidate_margin);
   if (candidates.empty())
-    return std::nullopt;
-  auto query = shingle_set(normalized, config_.minhash.shingle);
+    return false;
+  const std::size_t query_words = s.windows.size();
+  bool have_shingles = false, have_tokens = false;
   std::optional<lsh_match> best;
+  match_rule best_rule = match_rule::none;
+  number_tokens(s.normalized, s.query_numbers);
   for (const auto& candidate : candidates) {
-    auto other = shingle_set(text_of(candidate.item), config_.minhash.shingle);
-    double j = set_jaccard(query, other);
-    if (j >= threshold && (!best || j > best->jaccard))
+    // A candidate that shares a verbatim n-gram passage with the query
+    // needs no number agreement: changed numbers in a copied passage are
+    // still a copy, while template siblings share no such passage.
+    if (candidate.item != s.ngram_item) {
+      number_tokens(text_of(candidate.item), s.item_numbers);
+      if (set_jaccard(s.query_numbers, s.item_numbers) < config_.number_jaccard)
+        continue;
+    }
+    auto item_words = items_[candidate.item].words;
+    bool short_pair =
+      std::min<std::size_t>(query_words, item_words) < config_.short_words;
+    double j = 0.0;
+    if (short_pair) {
+      // Short texts: distinct word tokens, numbers kept, must agree.
+      if (!have_tokens) {
+        token_set(s.normalized, s.query_set);
+        have_tokens = true;
+        have_shingles = false;
+      }
+      token_set(text_of(candidate.item), s.item_set);
+      j = set_jaccard(s.query_set, s.item_set);
+      if (j < config_.short_token_jaccard)
+        continue;
+    } else if (config_.exact_verification) {
+      if (!have_shingles) {
+        s.query_set = shingle_set(s.normalized, mh.shingle);
+        have_shingles = true;
+        have_tokens = false;
+      }
+      j = set_jaccard(s.query_set,
+                      shingle_set(text_of(candidate.item), mh.shingle));
+      if (j < mh.threshold)
+        continue;
+    } else {
+      j = candidate.jaccard;
+      if (j < mh.threshold)
+        continue;
+    }
+    if (!best || j > best->jaccard) {
       best = lsh_match{candidate.item, j};
+      best_rule =
+        short_pair ? match_rule::token_jaccard : match_rule::minhash_jaccard;
+    }
   }
-  return best;
+  if (!best)
+    return false;
+  out.jaccard = best->jaccard;
+  flag(out, best_rule, best->item,
+       std::string{best_rule == match_rule::token_jaccard ? "token" : "minhash"}
+         + " jaccard " + fixed2(best->jaccard) + " with");
+  return true;
 }
 
 std::size_t decontaminator::memory_bytes() const {

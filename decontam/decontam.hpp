@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.hpp"
+#include "decontam/decontam_sources.hpp"
 #include "decontam/minhash.hpp"
 #include "decontam/ngram_index.hpp"
 
@@ -14,23 +15,6 @@
 #include <vector>
 
 namespace kpsynth::quality {
-
-/// One benchmark file to protect.
-struct benchmark_source {
-  std::string name;           ///< Set name used in verdicts, e.g. "math_test".
-  std::filesystem::path path; ///< JSONL file, optionally gzip-compressed.
-  /// Fields whose string values, joined by a space, are the problem text.
-  std::vector<std::string> fields;
-};
-
-/// Splits a field spec such as "Body+Question" into its field names.
-std::vector<std::string> split_field_spec(std::string_view spec);
-
-/// The benchmark test sets bundled under `data/bench` (pass that directory),
-/// with the text fields of each. A `.jsonl` file may be replaced by a
-/// `.jsonl.gz` one. A missing file is an error naming its path.
-result<std::vector<benchmark_source>>
-bundled_benchmark_sources(const std::filesystem::path& bench_dir);
 
 /// Decontamination thresholds, tuned on the probe set of
 /// `bench/decontam.cpp` (1,000 MATH test problems, copied and lightly
@@ -55,6 +39,33 @@ struct decontam_config {
   /// Also flag when the query contains this fraction of one benchmark
   /// item's n-grams: catches a copied problem wrapped in new text.
   double ngram_coverage = 0.8;
+  /// Texts with fewer words than this (query or matched item) are short:
+  /// a MinHash candidate must then share word tokens, numbers included,
+  /// instead of character shingles. Short template problems ("Find the
+  /// least common multiple of 36 and 132.") differ from a test problem
+  /// only in their numbers, which are few characters but whole tokens.
+  std::size_t short_words = 25;
+  /// Token Jaccard (distinct normalised words) that flags a short text.
+  /// Form-only edits leave the tokens of a short text as they were, while
+  /// one changed word in a dozen already drops it to 0.85.
+  double short_token_jaccard = 0.9;
+  /// A MinHash candidate must also agree in its numbers: the Jaccard of
+  /// the multisets of number tokens (1 when neither has numbers) must reach
+  /// this, unless the candidate shares an n-gram with the text. Copies keep
+  /// their numbers; template siblings change them.
+  double number_jaccard = 0.8;
+  /// Shortest word run that the short-item rules (`contains_item`,
+  /// `item_prefix`) accept as a match ("Compute $\dbinom{15}{2}$." has
+  /// four words).
+  std::size_t min_run_words = 3;
+  /// `item_prefix` flags a short text only when it keeps at least this
+  /// fraction of the item's words (a copy with its last sentence dropped,
+  /// not a shared opening phrase).
+  double prefix_min_fraction = 0.3;
+  /// `contains_item` flags a text only when the short item makes up at
+  /// least this fraction of its words (a test problem behind a sentence of
+  /// preamble, not a phrase inside a different, longer problem).
+  double contained_min_fraction = 0.25;
   bool use_ngrams = true;  ///< Run the exact n-gram stage.
   bool use_minhash = true; ///< Run the MinHash-LSH stage.
   /// Re-check MinHash candidates (estimated Jaccard at least threshold -
@@ -74,9 +85,25 @@ struct match_source {
   std::size_t line = 0; ///< 1-based line in its JSONL file.
 };
 
+/// The rule that flagged a text.
+enum class match_rule : std::uint8_t {
+  none,
+  exact_text,      ///< A short text with the same normalised words as an item.
+  ngram_overlap,   ///< At least `ngram_overlap` of its n-grams are indexed.
+  ngram_coverage,  ///< It contains `ngram_coverage` of one item's n-grams.
+  contains_item,   ///< A short item's words occur as a run inside it.
+  item_prefix,     ///< A short text that is the beginning of an item.
+  minhash_jaccard, ///< Character-shingle Jaccard (long texts).
+  token_jaccard,   ///< Word-token Jaccard, numbers kept (short texts).
+};
+
+/// Stable name of a rule for reports and JSON, e.g. "token_jaccard".
+std::string_view match_rule_name(match_rule rule);
+
 /// Outcome of `decontaminator::check`.
 struct verdict {
   bool contaminated = false;
+  match_rule rule = match_rule::none; ///< Which rule flagged it.
   /// Why, e.g. "13-gram overlap 0.82 with math_test:123" or
   /// "minhash jaccard 0.91 with gsm8k_test:5"; empty when clean.
   std::string reason;
@@ -96,10 +123,14 @@ struct benchmark_set_info {
 /// Flags texts that copy or nearly copy a benchmark test problem.
 ///
 /// Two stages over the same normalised text (`normalize_text`): an exact
-/// word n-gram index (verbatim copies and long shared passages), then
-/// MinHash-LSH over character shingles (copies with changed words, numbers
-/// or formatting). Loading is single-threaded; `check` is const and may be
-/// called from many threads at once.
+/// word n-gram index (verbatim copies, long shared passages, and short
+/// items quoted whole or cut short), then MinHash-LSH over character
+/// shingles (copies with changed words or formatting), whose candidates
+/// are verified by exact Jaccard: of character shingles for long texts, of
+/// word tokens with numbers kept for short ones. The verdict names the
+/// rule (`match_rule`). Loading is single-threaded; `check` is const and
+/// may be called from many threads at once; it allocates only for texts
+/// longer than any the calling thread checked before.
 class decontaminator {
  public:
   /// An empty index; fails on invalid thresholds or MinHash parameters.
@@ -146,17 +177,22 @@ class decontaminator {
   struct item_ref {
     std::uint32_t set;
     std::uint32_t line;
+    std::uint32_t words; ///< Words of the normalised text.
   };
+  struct scratch;
 
   decontaminator(decontam_config config, minhash_lsh lsh);
   match_source source_of(std::uint32_t item) const;
 
   std::string_view text_of(std::uint32_t item) const;
-  std::optional<lsh_match> minhash_match(std::string_view normalized) const;
+  bool check_ngrams(scratch& s, verdict& out) const;
+  bool check_minhash(scratch& s, verdict& out) const;
+  void flag(verdict& out, match_rule rule, std::uint32_t item,
+            std::string what) const;
 
   decontam_config config_;
   ngram_index ngrams_;
-  std::string texts_; ///< Normalised item texts, when verifying exactly.
+  std::string texts_; ///< Normalised item texts, for verification.
   std::vector<std::size_t> text_ends_;
   minhash_lsh lsh_;
   std::vector<item_ref> items_;

@@ -1,5 +1,7 @@
 #include "decontam/decontam_probe.hpp"
 
+#include "decontam/decontam_probe_detail.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -8,20 +10,8 @@
 
 namespace kpsynth::quality {
 
-namespace {
+namespace detail {
 
-using span = std::pair<std::size_t, std::size_t>; // [first, last)
-
-bool is_alpha(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) != 0;
-}
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-/// Marks the bytes inside `$..$`, `$$..$$`, `\(..\)`, `\[..\]` and
-/// `[asy]..[/asy]`, where word edits would corrupt a formula or code.
 std::vector<bool> math_mask(std::string_view text) {
   std::vector<bool> mask(text.size(), false);
   bool in_math = false;
@@ -56,6 +46,22 @@ std::vector<bool> math_mask(std::string_view text) {
     }
   }
   return mask;
+}
+
+} // namespace detail
+
+namespace {
+
+using detail::math_mask;
+
+using span = std::pair<std::size_t, std::size_t>; // [first, last)
+
+bool is_alpha(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) != 0;
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
 }
 
 /// ASCII words of three or more letters outside math and not part of a
@@ -231,27 +237,14 @@ std::optional<std::string> reformat_latex(std::string_view text) {
 }
 
 std::optional<std::string> reorder_sentences(std::string_view text) {
-  auto mask = math_mask(text);
-  std::vector<std::string_view> sentences;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i + 2 < text.size(); ++i) {
-    if (mask[i] || (text[i] != '.' && text[i] != '?' && text[i] != '!')
-        || text[i + 1] != ' ')
-      continue;
-    char next = text[i + 2];
-    if (!(std::isupper(static_cast<unsigned char>(next)) || next == '$'))
-      continue;
-    sentences.push_back(text.substr(start, i + 1 - start));
-    start = i + 2;
-  }
-  if (sentences.empty())
+  auto parts = detail::sentences(text);
+  if (parts.size() < 2)
     return std::nullopt;
-  sentences.push_back(text.substr(start));
   std::string out;
-  for (std::size_t k = 1; k <= sentences.size(); ++k) {
+  for (std::size_t k = 1; k <= parts.size(); ++k) {
     if (!out.empty())
       out += ' ';
-    out += sentences[k % sentences.size()];
+    out += parts[k % parts.size()];
   }
   return out;
 }
@@ -262,6 +255,16 @@ std::string_view probe_edit_name(probe_edit edit) {
   switch (edit) {
   case probe_edit::exact:
     return "exact";
+  case probe_edit::whitespace:
+    return "whitespace";
+  case probe_edit::latex_spacing:
+    return "latex_spacing";
+  case probe_edit::delimiters:
+    return "delimiters";
+  case probe_edit::prefixed_sentence:
+    return "prefixed_sentence";
+  case probe_edit::dropped_sentence:
+    return "dropped_sentence";
   case probe_edit::word_swap:
     return "word_swap";
   case probe_edit::word_substitution:
@@ -283,6 +286,16 @@ apply_probe_edit(probe_edit edit, std::string_view text, std::size_t variant) {
   switch (edit) {
   case probe_edit::exact:
     return std::string{text};
+  case probe_edit::whitespace:
+    return detail::vary_whitespace(text, variant);
+  case probe_edit::latex_spacing:
+    return detail::respace_latex(text, variant);
+  case probe_edit::delimiters:
+    return detail::change_delimiters(text);
+  case probe_edit::prefixed_sentence:
+    return detail::prefix_sentence(text, variant);
+  case probe_edit::dropped_sentence:
+    return detail::drop_last_sentence(text);
   case probe_edit::word_swap:
     return swap_words(text, variant);
   case probe_edit::word_substitution:

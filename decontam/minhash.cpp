@@ -40,11 +40,7 @@ double integrate(F f, double lo, double hi) {
 /// Hash of one shingle. Most shingles are 5 ASCII bytes, so up to 8 bytes
 /// are packed into one word and mixed (murmur3's finaliser, a bijection);
 /// longer ones, with multi-byte characters, go through XXH3.
-std::uint64_t shingle_hash(const char* data, std::size_t size) {
-  if (size > 8)
-    return hash_bytes(data, size, 0x7368696e676c65ULL);
-  std::uint64_t x = 0;
-  std::memcpy(&x, data, size);
+std::uint64_t mix_packed(std::uint64_t x, std::size_t size) {
   x += static_cast<std::uint64_t>(size) * 0x9E3779B97F4A7C15ULL;
   x ^= x >> 33;
   x *= 0xFF51AFD7ED558CCDULL;
@@ -52,6 +48,78 @@ std::uint64_t shingle_hash(const char* data, std::size_t size) {
   x *= 0xC4CEB9FE1A85EC53ULL;
   x ^= x >> 33;
   return x;
+}
+
+std::uint64_t shingle_hash(const char* data, std::size_t size) {
+  if (size > 8)
+    return hash_bytes(data, size, 0x7368696e676c65ULL);
+  std::uint64_t x = 0;
+  std::memcpy(&x, data, size);
+  return mix_packed(x, size);
+}
+
+/// Calls `f` with the hash of every shingle of `k` code points, in order;
+/// a text shorter than `k` code points is one shingle, an empty one none.
+/// Calls `f` with the hash of every shingle of `k` code points, in order;
+/// a text shorter than `k` code points is one shingle, an empty one none.
+template<class F>
+void for_each_shingle(std::string_view normalized, std::size_t k, F&& f) {
+  const std::size_t n = normalized.size();
+  if (n == 0)
+    return;
+  if (k == 0)
+    k = 1;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(normalized.data());
+  if (k <= 8 && n >= k && std::all_of(bytes, bytes + n, [](unsigned char c) {
+        return c < 0x80;
+      })) {
+    // ASCII: a shingle is k bytes, kept in a register that shifts one byte
+    // in per step; it holds the same little-endian word that
+    // `shingle_hash` loads, so both paths hash alike.
+    const unsigned top = static_cast<unsigned>(8 * (k - 1));
+    std::uint64_t x = 0;
+    for (std::size_t i = 0; i < k; ++i)
+      x |= std::uint64_t{bytes[i]} << (8 * i);
+    f(mix_packed(x, k));
+    for (std::size_t i = k; i < n; ++i) {
+      x = (x >> 8) | (std::uint64_t{bytes[i]} << top);
+      f(mix_packed(x, k));
+    }
+    return;
+  }
+  auto next_point = [&](std::size_t i) {
+    do
+      ++i;
+    while (i < n && (bytes[i] & 0xC0) == 0x80);
+    return i;
+  };
+  // A window of k code points slides one code point at a time.
+  std::size_t begin = 0, end = 0, points = 0;
+  while (points < k && end < n) {
+    end = next_point(end);
+    ++points;
+  }
+  f(shingle_hash(normalized.data(), end));
+  while (end < n) {
+    begin = next_point(begin);
+    end = next_point(end);
+    f(shingle_hash(normalized.data() + begin, end - begin));
+  }
+}
+
+/// murmur3's 64-bit finaliser.
+std::uint64_t fmix64(std::uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xFF51AFD7ED558CCDULL;
+  x ^= x >> 33;
+  x *= 0xC4CEB9FE1A85EC53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+/// Maps a well-mixed 64-bit value onto [0, k) by its high half.
+std::size_t bin_of(std::uint64_t h, std::size_t k) {
+  return static_cast<std::size_t>(((h >> 32) * k) >> 32);
 }
 
 } // namespace
@@ -86,30 +154,8 @@ lsh_shape optimal_lsh_shape(double threshold, std::size_t num_perm,
 std::vector<std::uint64_t> shingle_hashes(std::string_view normalized,
                                           std::size_t k) {
   std::vector<std::uint64_t> out;
-  const std::size_t n = normalized.size();
-  if (n == 0)
-    return out;
-  if (k == 0)
-    k = 1;
-  auto next_point = [&](std::size_t i) {
-    do
-      ++i;
-    while (i < n && (static_cast<unsigned char>(normalized[i]) & 0xC0) == 0x80);
-    return i;
-  };
-  // A window of k code points slides one code point at a time.
-  std::size_t begin = 0, end = 0, points = 0;
-  while (points < k && end < n) {
-    end = next_point(end);
-    ++points;
-  }
-  out.reserve(n - std::min(n, k) + 1);
-  out.push_back(shingle_hash(normalized.data(), end));
-  while (end < n) {
-    begin = next_point(begin);
-    end = next_point(end);
-    out.push_back(shingle_hash(normalized.data() + begin, end - begin));
-  }
+  out.reserve(normalized.size());
+  for_each_shingle(normalized, k, [&](std::uint64_t h) { out.push_back(h); });
   return out;
 }
 
@@ -147,34 +193,72 @@ double exact_jaccard(std::string_view a, std::string_view b, std::size_t k) {
 
 minhasher::minhasher(std::size_t shingle, std::size_t num_perm,
                      std::uint64_t seed)
-  : shingle_(shingle == 0 ? 1 : shingle) {
-  mul_.reserve(num_perm);
-  add_.reserve(num_perm);
-  std::uint64_t state = seed;
-  for (std::size_t i = 0; i < num_perm; ++i) {
-    mul_.push_back(splitmix64(state) | 1); // odd: a bijection mod 2^64
-    add_.push_back(splitmix64(state));
-  }
-}
+  : shingle_(shingle == 0 ? 1 : shingle), bins_(num_perm == 0 ? 1 : num_perm),
+    seed_(splitmix64(seed)) {}
 
 std::vector<std::uint32_t>
 minhasher::signature(std::string_view normalized) const {
-  std::vector<std::uint32_t> sig(mul_.size(), empty_min);
-  // Repeated shingles cannot change a minimum, and they are rarer than a
-  // sort would be costly, so they are not removed.
-  auto shingles = shingle_hashes(normalized, shingle_);
-  // Shingle-major order: the inner loop over permutations is independent
-  // per element (measured faster than keeping minima in registers).
-  const std::size_t k = mul_.size();
-  const std::uint64_t* mul = mul_.data();
-  const std::uint64_t* add = add_.data();
-  std::uint32_t* out = sig.data();
-  for (auto h : shingles)
-    for (std::size_t j = 0; j < k; ++j) {
-      auto v = static_cast<std::uint32_t>((mul[j] * h + add[j]) >> 32);
-      out[j] = v < out[j] ? v : out[j];
-    }
+  std::vector<std::uint32_t> sig(bins_);
+  signature_into(normalized, sig);
   return sig;
+}
+
+void minhasher::signature_into(std::string_view normalized,
+                               std::span<std::uint32_t> sig) const {
+  const std::size_t k = sig.size();
+  std::fill(sig.begin(), sig.end(), empty_min);
+  if (k == 0)
+    return;
+  // One pass: each shingle lands in one bin (high bits) and competes there
+  // by its low bits.
+  const std::uint64_t seed = seed_;
+  for_each_shingle(normalized, shingle_, [&](std::uint64_t h) {
+    h = fmix64(h ^ seed);
+    auto& slot = sig[bin_of(h, k)];
+    auto v = static_cast<std::uint32_t>(h);
+    slot = v < slot ? v : slot;
+  });
+  densify(sig);
+}
+
+void minhasher::densify(std::span<std::uint32_t> sig) const {
+  const std::size_t k = sig.size();
+  // Which bins the shingles filled. Densified values go only into empty
+  // bins, so the filled ones keep their original values to copy from.
+  thread_local std::vector<std::uint64_t> filled;
+  filled.assign((k + 63) / 64, 0);
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < k; ++i)
+    if (sig[i] != empty_min) {
+      filled[i / 64] |= std::uint64_t{1} << (i % 64);
+      ++count;
+    }
+  if (count == 0 || count == k)
+    return;
+  auto is_filled = [&](std::size_t i) {
+    return (filled[i / 64] >> (i % 64) & 1) != 0;
+  };
+  // Optimal densification (Shrivastava, ICML 2017): an empty bin i takes
+  // the value of the first originally filled bin along a probe sequence
+  // that depends on i only, so two texts probe alike and their bins agree
+  // with probability equal to their Jaccard similarity.
+  for (std::size_t i = 0; i < k; ++i) {
+    if (is_filled(i))
+      continue;
+    std::uint64_t state = seed_ ^ (std::uint64_t{i} << 32);
+    std::size_t j = k;
+    for (std::size_t attempt = 0; attempt < 64 * k; ++attempt) {
+      auto probe = bin_of(splitmix64(state), k);
+      if (is_filled(probe)) {
+        j = probe;
+        break;
+      }
+    }
+    if (j == k) // astronomically unlikely; stay deterministic regardless
+      for (j = (i + 1) % k; !is_filled(j); j = (j + 1) % k) {
+      }
+    sig[i] = sig[j];
+  }
 }
 
 double estimated_jaccard(std::span<const std::uint32_t> a,
@@ -256,9 +340,16 @@ minhash_lsh::matches(std::span<const std::uint32_t> signature,
       || std::all_of(signature.begin(), signature.end(),
                      [](std::uint32_t v) { return v == empty_min; }))
     return found;
-  std::vector<std::uint32_t> candidates;
+  thread_local std::vector<std::uint64_t> keys;
+  thread_local std::vector<std::uint32_t> candidates;
+  keys.resize(shape_.bands);
   for (std::size_t b = 0; b < shape_.bands; ++b) {
-    const auto* head = heads_.find(band_key(signature, b));
+    keys[b] = band_key(signature, b);
+    heads_.prefetch(keys[b]);
+  }
+  candidates.clear();
+  for (std::size_t b = 0; b < shape_.bands; ++b) {
+    const auto* head = heads_.find(keys[b]);
     for (auto item = head ? *head : no_item; item != no_item;
          item = next_[std::size_t{item} * shape_.bands + b])
       candidates.push_back(item);
@@ -303,7 +394,7 @@ void minhash_lsh::shrink_to_fit() {
 std::size_t minhash_lsh::memory_bytes() const {
   return signatures_.capacity() * sizeof(std::uint32_t)
          + next_.capacity() * sizeof(std::uint32_t) + heads_.memory_bytes()
-         + (params_.num_perm * 2 * sizeof(std::uint64_t));
+         + sizeof(minhasher);
 }
 
 } // namespace kpsynth::quality

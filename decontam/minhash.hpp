@@ -68,13 +68,18 @@ double set_jaccard(std::span<const std::uint64_t> a,
 /// Exact Jaccard similarity of the shingle sets of two normalised texts.
 double exact_jaccard(std::string_view a, std::string_view b, std::size_t k);
 
-/// Computes MinHash signatures: one 32-bit minimum per permutation.
+/// Computes MinHash signatures by one permutation hashing (Li, Owen and
+/// Zhang, NIPS 2012) with optimal densification (Shrivastava, ICML 2017).
 ///
-/// Each shingle is hashed once (XXH3); permutation j maps a shingle hash h
-/// to the top 32 bits of a_j * h + b_j (mod 2^64) with random odd a_j,
-/// a multiply-add-shift family that needs one multiplication per value.
-/// 32-bit minima halve the memory of 64-bit ones and collide by chance
-/// with probability 2^-32, far below the estimator's own noise.
+/// Classic MinHash hashes every shingle once per permutation (128 multiply-
+/// adds per character of text); here each shingle is hashed once and lands
+/// in one of `num_perm` bins, keeping the minimum per bin, and bins left
+/// empty (short texts) borrow the value of a filled bin chosen by a probe
+/// sequence that depends only on the bin. Two texts then agree in a bin
+/// with probability equal to the Jaccard similarity of their shingle sets,
+/// as with independent permutations, at a cost independent of `num_perm`.
+/// Values are 32 bits: they collide by chance with probability 2^-32, far
+/// below the estimator's own noise.
 class minhasher {
  public:
   minhasher(std::size_t shingle, std::size_t num_perm, std::uint64_t seed);
@@ -83,13 +88,20 @@ class minhasher {
   /// text is empty.
   std::vector<std::uint32_t> signature(std::string_view normalized) const;
 
-  std::size_t num_perm() const { return mul_.size(); }
+  /// Same, into `sig` (its size is the number of bins, normally
+  /// `num_perm()`); for callers that reuse one buffer.
+  void signature_into(std::string_view normalized,
+                      std::span<std::uint32_t> sig) const;
+
+  std::size_t num_perm() const { return bins_; }
   std::size_t shingle() const { return shingle_; }
 
  private:
+  void densify(std::span<std::uint32_t> sig) const;
+
   std::size_t shingle_;
-  std::vector<std::uint64_t> mul_;
-  std::vector<std::uint64_t> add_;
+  std::size_t bins_;
+  std::uint64_t seed_;
 };
 
 /// Fraction of equal positions: an unbiased estimate of Jaccard similarity.
@@ -118,6 +130,12 @@ class minhash_lsh {
   /// Signature of a normalised text under this index's permutations.
   std::vector<std::uint32_t> signature(std::string_view normalized) const {
     return hasher_.signature(normalized);
+  }
+
+  /// Same, into a buffer of `params().num_perm` values.
+  void signature_into(std::string_view normalized,
+                      std::span<std::uint32_t> sig) const {
+    hasher_.signature_into(normalized, sig);
   }
 
   /// Adds a signature (from `signature`) and returns its item id (0, 1, ...).

@@ -16,13 +16,6 @@ std::size_t slots_for(std::size_t count) {
 
 } // namespace
 
-std::size_t flat_u64_map::home_slot(std::uint64_t key) const {
-  // Fibonacci hashing spreads sequential keys; multiply-high then maps the
-  // mixed key onto any table size, so capacity need not be a power of two.
-  unsigned __int128 mixed = key * 0x9E3779B97F4A7C15ULL;
-  return static_cast<std::size_t>((mixed * keys_.size()) >> 64);
-}
-
 std::size_t flat_u64_map::probe(std::uint64_t key) const {
   std::size_t slot = home_slot(key);
   while (keys_[slot] != 0 && keys_[slot] != key)
@@ -90,6 +83,17 @@ const std::uint32_t* flat_u64_map::find(std::uint64_t key) const {
 std::uint32_t* flat_u64_map::find(std::uint64_t key) {
   const auto* self = this;
   return const_cast<std::uint32_t*>(self->find(key));
+}
+
+bloom_filter::bloom_filter(std::size_t count) {
+  if (count == 0)
+    return;
+  // About eight bits per key, in a power-of-two number of words.
+  std::size_t words = 1;
+  while (words * 64 < count * 8)
+    words *= 2;
+  words_.assign(words, 0);
+  mask_ = words - 1;
 }
 
 } // namespace kpsynth::quality

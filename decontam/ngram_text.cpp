@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -14,6 +15,10 @@ enum class char_class { separator, letter, digit };
 
 bool is_ascii_letter(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+char to_lower(char c) {
+  return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
 }
 
 /// Commands that only change how a formula looks, never what it says.
@@ -52,25 +57,44 @@ std::size_t unicode_separator_length(std::string_view s) {
   return 0;
 }
 
-/// Appends words to `out`, inserting one space between words.
+/// Writes words into a buffer sized in advance (`max_output`), inserting
+/// one space between words; a raw cursor instead of `push_back`, because
+/// this loop runs once per input byte.
 class word_writer {
  public:
-  explicit word_writer(std::string& out) : out_(out) {}
+  explicit word_writer(char* out) : begin_(out), p_(out) {}
+
+  /// Bytes written so far.
+  std::size_t size() const { return static_cast<std::size_t>(p_ - begin_); }
 
   void put(char c, char_class cls) {
     if (cls != last_ && last_ != char_class::separator)
       pending_space_ = true;
-    if (pending_space_ && !out_.empty())
-      out_.push_back(' ');
+    if (pending_space_ && p_ != begin_)
+      *p_++ = ' ';
     pending_space_ = false;
-    out_.push_back(c);
+    *p_++ = c;
     last_ = cls;
   }
 
   void put_word(std::string_view word) {
-    if (!out_.empty())
-      out_.push_back(' ');
-    out_.append(word);
+    if (p_ != begin_)
+      *p_++ = ' ';
+    std::memcpy(p_, word.data(), word.size());
+    p_ += word.size();
+    last_ = char_class::separator;
+    pending_space_ = true;
+  }
+
+  /// A command word `\name`, lowercased, from its name with or without the
+  /// backslash.
+  void put_command(std::string_view name) {
+    if (p_ != begin_)
+      *p_++ = ' ';
+    if (!name.starts_with('\\'))
+      *p_++ = '\\';
+    for (char c : name)
+      *p_++ = to_lower(c);
     last_ = char_class::separator;
     pending_space_ = true;
   }
@@ -82,10 +106,17 @@ class word_writer {
   }
 
  private:
-  std::string& out_;
+  char* begin_;
+  char* p_;
   char_class last_ = char_class::separator;
   bool pending_space_ = false;
 };
+
+/// Output bound of `normalize_text_into`: each input byte yields at most
+/// itself and one space (`\frac12` -> ` \frac 1 2`, `a1` -> `a 1`).
+std::size_t max_output(std::size_t input) {
+  return 2 * input + 8;
+}
 
 /// `\frac12` means `\frac{1}{2}`: without braces, each of the two
 /// arguments is a single character. Emits them as separate words, as the
@@ -110,11 +141,14 @@ std::size_t split_short_arguments(std::string_view text, std::size_t i,
 
 } // namespace
 
-std::string normalize_text(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  word_writer w{out};
+void normalize_text_into(std::string_view text, std::string& out) {
+  out.resize(max_output(text.size()));
+  word_writer w{out.data()};
   std::size_t i = 0;
+  // Command names longer than this are kept as they are written (no
+  // markup command is that long).
+  constexpr std::size_t max_name = 31;
+  std::array<char, max_name + 2> name_buf{};
   while (i < text.size()) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c == '\\') {
@@ -126,22 +160,28 @@ std::string normalize_text(std::string_view text) {
         i = std::min(text.size(), i + 2);
         continue;
       }
-      std::string name{text.substr(i + 1, j - i - 1)};
-      for (auto& ch : name)
-        ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+      std::size_t len = std::min(j - i - 1, max_name);
+      name_buf[0] = '\\';
+      for (std::size_t k = 0; k < len; ++k)
+        name_buf[k + 1] = to_lower(text[i + 1 + k]);
+      std::string_view name{name_buf.data() + 1, len};
       if (name == "dfrac" || name == "tfrac")
         name = "frac";
-      if (name == "dbinom" || name == "tbinom")
+      else if (name == "dbinom" || name == "tbinom")
         name = "binom";
       if (is_markup_command(name)) {
         w.separate();
         i = j;
         continue;
       }
-      name.insert(name.begin(), '\\');
-      w.put_word(name);
+      if (j - i - 1 > max_name)
+        w.put_command(text.substr(i, j - i));
+      else if (name.data() == name_buf.data() + 1)
+        w.put_word({name_buf.data(), len + 1});
+      else
+        w.put_command(name);
       i = j;
-      if (name == "\\frac" || name == "\\binom")
+      if (name == "frac" || name == "binom")
         i = split_short_arguments(text, i, w);
       continue;
     }
@@ -153,15 +193,25 @@ std::string normalize_text(std::string_view text) {
       }
       w.put(static_cast<char>(c), char_class::letter);
     } else if (is_ascii_letter(c)) {
-      w.put(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c),
-            char_class::letter);
+      w.put(to_lower(static_cast<char>(c)), char_class::letter);
     } else if (c >= '0' && c <= '9') {
       w.put(static_cast<char>(c), char_class::digit);
+    } else if ((c == '^' || c == '_') && i + 1 < text.size()
+               && text[i + 1] >= '0' && text[i + 1] <= '9') {
+      // An unbraced script is one character: `3^65` is 3^6 5, as `3^{6}5`.
+      w.put_word(text.substr(i + 1, 1));
+      ++i;
     } else {
       w.separate();
     }
     ++i;
   }
+  out.resize(w.size());
+}
+
+std::string normalize_text(std::string_view text) {
+  std::string out;
+  normalize_text_into(text, out);
   return out;
 }
 
@@ -184,26 +234,87 @@ std::uint64_t hash_bytes(const void* data, std::size_t size,
   return XXH3_64bits_withSeed(data, size, seed);
 }
 
+void append_word_hashes(std::string_view normalized,
+                        std::vector<std::uint64_t>& out) {
+  const char* p = normalized.data();
+  const char* end = p + normalized.size();
+  while (p < end) {
+    const char* space = static_cast<const char*>(
+      std::memchr(p, ' ', static_cast<std::size_t>(end - p)));
+    const char* word_end = space != nullptr ? space : end;
+    if (word_end > p)
+      out.push_back(XXH3_64bits(p, static_cast<std::size_t>(word_end - p)));
+    p = word_end + 1;
+  }
+}
+
+namespace {
+
+/// Base of the polynomial window hash: an odd constant with mixed bits.
+constexpr std::uint64_t window_base = 0x9E3779B97F4A7C15ULL;
+
+/// Powers of `window_base` up to `word_windows::max_length`.
+const std::array<std::uint64_t, word_windows::max_length + 1>& base_powers() {
+  static const auto powers = [] {
+    std::array<std::uint64_t, word_windows::max_length + 1> p{};
+    p[0] = 1;
+    for (std::size_t i = 1; i < p.size(); ++i)
+      p[i] = p[i - 1] * window_base;
+    return p;
+  }();
+  return powers;
+}
+
+/// murmur3's 64-bit finaliser: a bijection that spreads every input bit.
+std::uint64_t fmix64(std::uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xFF51AFD7ED558CCDULL;
+  x ^= x >> 33;
+  x *= 0xC4CEB9FE1A85EC53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+} // namespace
+
+void word_windows::assign(std::span<const std::uint64_t> words) {
+  prefix_.resize(words.size() + 1);
+  prefix_[0] = 0;
+  for (std::size_t i = 0; i < words.size(); ++i)
+    prefix_[i + 1] = prefix_[i] * window_base + words[i];
+}
+
+std::uint64_t word_windows::window(std::size_t first,
+                                   std::size_t length) const {
+  auto raw = prefix_[first + length] - prefix_[first] * base_powers()[length];
+  // The length enters the hash, so that a window never equals a window of
+  // another length; the finaliser turns the linear sum into a well-mixed
+  // key for open addressing.
+  return fmix64(raw + length * 0xD6E8FEB86659FD93ULL);
+}
+
+std::size_t word_windows::gram_length(std::size_t n) const {
+  return std::min(std::min(n, size()), max_length);
+}
+
 std::vector<std::uint64_t> word_ngram_hashes(std::string_view normalized,
                                              std::size_t n) {
-  std::vector<std::uint64_t> word_hashes;
-  for (auto word : split_words(normalized))
-    word_hashes.push_back(hash_bytes(word.data(), word.size()));
+  std::vector<std::uint64_t> words;
+  append_word_hashes(normalized, words);
+  word_windows windows;
+  windows.assign(words);
   std::vector<std::uint64_t> grams;
-  if (word_hashes.empty() || n == 0)
-    return grams;
-  auto gram_bytes = [&](std::size_t first, std::size_t count) {
-    return hash_bytes(word_hashes.data() + first, count * sizeof(std::uint64_t),
-                      0x6e6772616d73ULL);
-  };
-  if (word_hashes.size() < n) {
-    grams.push_back(gram_bytes(0, word_hashes.size()));
-    return grams;
-  }
-  grams.reserve(word_hashes.size() - n + 1);
-  for (std::size_t i = 0; i + n <= word_hashes.size(); ++i)
-    grams.push_back(gram_bytes(i, n));
+  append_grams(windows, n, grams);
   return grams;
+}
+
+void append_grams(const word_windows& windows, std::size_t n,
+                  std::vector<std::uint64_t>& out) {
+  if (windows.size() == 0 || n == 0)
+    return;
+  auto len = windows.gram_length(n);
+  for (std::size_t i = 0; i + len <= windows.size(); ++i)
+    out.push_back(windows.window(i, len));
 }
 
 } // namespace kpsynth::quality

@@ -11,6 +11,7 @@ packages=(
   libsimdjson-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libginac-dev          # symbolic answer equivalence
   libxxhash-dev libhnswlib-dev libseccomp-dev
+  zlib1g-dev            # gzip-compressed benchmark and seed files
   bubblewrap            # sandbox for generated programs
   catch2
 )

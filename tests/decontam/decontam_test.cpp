@@ -332,11 +332,17 @@ TEST_CASE("decontaminator flags copies and light edits of test problems") {
     INFO(v.reason);
     CHECK(v.contaminated);
     CHECK(v.reason.ends_with("with math_test:1258"));
-    v = math_index->check(edited);
-    CHECK(v.reason.starts_with("minhash jaccard 0."));
-    CHECK(v.reason.ends_with("with math_test:1258"));
-    CHECK(v.jaccard >= 0.7);
   }
+  auto v = math_index->check(words);
+  CHECK(v.reason.starts_with("minhash jaccard 0."));
+  CHECK(v.reason.ends_with("with math_test:1258"));
+  CHECK(v.rule == q::match_rule::minhash_jaccard);
+  CHECK(v.jaccard >= 0.7);
+  // Changed numbers make a template sibling: MinHash alone no longer
+  // flags it; with the n-gram stage on, the verbatim passages it shares
+  // with the item lift the number rule (above).
+  CHECK_FALSE(math_index->check(numbers).contaminated);
+  CHECK(index.check(numbers).rule == q::match_rule::minhash_jaccard);
   const auto& f = math_test[887].second; // line 888
   REQUIRE(f.starts_with("We define a function $f(x)$"));
   std::string latex =
