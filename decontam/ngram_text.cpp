@@ -311,7 +311,8 @@ const std::array<std::uint64_t, word_windows::max_length + 1>& base_powers() {
   return powers;
 }
 
-/// murmur3's 64-bit finaliser: a bijection that spreads every input bit.
+} // namespace
+
 std::uint64_t fmix64(std::uint64_t x) {
   x ^= x >> 33;
   x *= 0xFF51AFD7ED558CCDULL;
@@ -320,8 +321,6 @@ std::uint64_t fmix64(std::uint64_t x) {
   x ^= x >> 33;
   return x;
 }
-
-} // namespace
 
 void word_windows::assign(std::span<const std::uint64_t> words) {
   prefix_.resize(words.size() + 1);
