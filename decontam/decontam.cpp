@@ -232,7 +232,13 @@ bool decontaminator::check_ngrams(scratch& s, verdict& out) const {
       return true;
     }
   }
-  if (auto item = ngrams_.contained_item(s.windows)) {
+  // A short item (under n words) cannot make up contained_min_fraction of
+  // a longer query: skip the probes there.
+  const bool may_contain =
+    config_.contained_min_fraction * static_cast<double>(words)
+    <= static_cast<double>(n - 1);
+  if (auto item =
+        may_contain ? ngrams_.contained_item(s.windows) : std::nullopt) {
     auto item_words = items_[*item].words;
     if (static_cast<double>(item_words)
         >= config_.contained_min_fraction * static_cast<double>(words)) {
