@@ -232,7 +232,13 @@ bool decontaminator::check_ngrams(scratch& s, verdict& out) const {
       return true;
     }
   }
-  if (auto item = ngrams_.contained_item(s.windows)) {
+  // A short item (under n words) cannot make up contained_min_fraction of
+  // a longer query: skip the probes there.
+  const bool may_contain =
+    config_.contained_min_fraction * static_cast<double>(words)
+    <= static_cast<double>(n - 1);
+  if (auto item =
+        may_contain ? ngrams_.contained_item(s.windows) : std::nullopt) {
     auto item_words = items_[*item].words;
     if (static_cast<double>(item_words)
         >= config_.contained_min_fraction * static_cast<double>(words)) {
@@ -268,6 +274,11 @@ bool decontaminator::check_minhash(scratch& s, verdict& out) const {
   if (candidates.empty())
     return false;
   const std::size_t query_words = s.windows.size();
+  // The short-text and number rules tell copies from template siblings
+  // with the n-gram stage's evidence beside them; a MinHash-only index
+  // (such as the rephrase layer's near-miss index) reports plain shingle
+  // Jaccard.
+  const bool strict = config_.use_ngrams;
   bool have_shingles = false, have_tokens = false;
   std::optional<lsh_match> best;
   match_rule best_rule = match_rule::none;
@@ -276,14 +287,15 @@ bool decontaminator::check_minhash(scratch& s, verdict& out) const {
     // A candidate that shares a verbatim n-gram passage with the query
     // needs no number agreement: changed numbers in a copied passage are
     // still a copy, while template siblings share no such passage.
-    if (candidate.item != s.ngram_item) {
+    if (strict && candidate.item != s.ngram_item) {
       number_tokens(text_of(candidate.item), s.item_numbers);
       if (set_jaccard(s.query_numbers, s.item_numbers) < config_.number_jaccard)
         continue;
     }
     auto item_words = items_[candidate.item].words;
     bool short_pair =
-      std::min<std::size_t>(query_words, item_words) < config_.short_words;
+      strict
+      && std::min<std::size_t>(query_words, item_words) < config_.short_words;
     double j = 0.0;
     if (short_pair) {
       // Short texts: distinct word tokens, numbers kept, must agree.

@@ -66,7 +66,11 @@ struct decontam_config {
   /// least this fraction of its words (a test problem behind a sentence of
   /// preamble, not a phrase inside a different, longer problem).
   double contained_min_fraction = 0.25;
-  bool use_ngrams = true;  ///< Run the exact n-gram stage.
+  /// Run the exact n-gram stage. Without it, MinHash candidates are
+  /// verified by plain shingle Jaccard: the short-text and number rules
+  /// need the n-gram evidence, and a MinHash-only index serves to find
+  /// near misses (the rephrase layer), not to decide copies.
+  bool use_ngrams = true;
   bool use_minhash = true; ///< Run the MinHash-LSH stage.
   /// Re-check MinHash candidates (estimated Jaccard at least threshold -
   /// minhash.candidate_margin) with the exact shingle Jaccard. Keeps the

@@ -41,13 +41,7 @@ double integrate(F f, double lo, double hi) {
 /// are packed into one word and mixed (murmur3's finaliser, a bijection);
 /// longer ones, with multi-byte characters, go through XXH3.
 std::uint64_t mix_packed(std::uint64_t x, std::size_t size) {
-  x += static_cast<std::uint64_t>(size) * 0x9E3779B97F4A7C15ULL;
-  x ^= x >> 33;
-  x *= 0xFF51AFD7ED558CCDULL;
-  x ^= x >> 33;
-  x *= 0xC4CEB9FE1A85EC53ULL;
-  x ^= x >> 33;
-  return x;
+  return fmix64(x + static_cast<std::uint64_t>(size) * 0x9E3779B97F4A7C15ULL);
 }
 
 std::uint64_t shingle_hash(const char* data, std::size_t size) {
@@ -105,16 +99,6 @@ void for_each_shingle(std::string_view normalized, std::size_t k, F&& f) {
     end = next_point(end);
     f(shingle_hash(normalized.data() + begin, end - begin));
   }
-}
-
-/// murmur3's 64-bit finaliser.
-std::uint64_t fmix64(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xFF51AFD7ED558CCDULL;
-  x ^= x >> 33;
-  x *= 0xC4CEB9FE1A85EC53ULL;
-  x ^= x >> 33;
-  return x;
 }
 
 /// Maps a well-mixed 64-bit value onto [0, k) by its high half.

@@ -77,6 +77,9 @@ class word_writer {
     last_ = cls;
   }
 
+  /// Continues the current word with `c` (same class as the last byte).
+  void extend(char c) { *p_++ = c; }
+
   void put_word(std::string_view word) {
     if (p_ != begin_)
       *p_++ = ' ';
@@ -141,68 +144,111 @@ std::size_t split_short_arguments(std::string_view text, std::size_t i,
 
 } // namespace
 
-void normalize_text_into(std::string_view text, std::string& out) {
-  out.resize(max_output(text.size()));
-  word_writer w{out.data()};
-  std::size_t i = 0;
+namespace {
+
+/// Handles the command or control symbol at `text[i]` (a backslash) and
+/// returns the position after it.
+std::size_t put_command_at(std::string_view text, std::size_t i,
+                           word_writer& w) {
+  std::size_t j = i + 1;
+  while (j < text.size() && is_ascii_letter(text[j]))
+    ++j;
+  if (j == i + 1) { // control symbol such as \, or \{ : a separator
+    w.separate();
+    return std::min(text.size(), i + 2);
+  }
   // Command names longer than this are kept as they are written (no
   // markup command is that long).
   constexpr std::size_t max_name = 31;
   std::array<char, max_name + 2> name_buf{};
-  while (i < text.size()) {
+  std::size_t len = std::min(j - i - 1, max_name);
+  name_buf[0] = '\\';
+  for (std::size_t k = 0; k < len; ++k)
+    name_buf[k + 1] = to_lower(text[i + 1 + k]);
+  std::string_view name{name_buf.data() + 1, len};
+  if (name == "dfrac" || name == "tfrac")
+    name = "frac";
+  else if (name == "dbinom" || name == "tbinom")
+    name = "binom";
+  if (is_markup_command(name)) {
+    w.separate();
+    return j;
+  }
+  if (j - i - 1 > max_name)
+    w.put_command(text.substr(i, j - i));
+  else if (name.data() == name_buf.data() + 1)
+    w.put_word({name_buf.data(), len + 1});
+  else
+    w.put_command(name);
+  if (name == "frac" || name == "binom")
+    return split_short_arguments(text, j, w);
+  return j;
+}
+
+enum byte_class : std::uint8_t { lower, upper, digit, backslash, high, other };
+
+/// Class of every byte, so that the loop below takes one table load and
+/// one well-predicted branch per byte.
+constexpr std::array<std::uint8_t, 256> byte_classes = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = c >= 'a' && c <= 'z'   ? lower
+           : c >= 'A' && c <= 'Z' ? upper
+           : c >= '0' && c <= '9' ? digit
+           : c == '\\'            ? backslash
+           : c >= 0x80            ? high
+                                  : other;
+  return t;
+}();
+
+byte_class class_of(char c) {
+  return static_cast<byte_class>(byte_classes[static_cast<unsigned char>(c)]);
+}
+
+} // namespace
+
+void normalize_text_into(std::string_view text, std::string& out) {
+  out.resize(max_output(text.size()));
+  word_writer w{out.data()};
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
     auto c = static_cast<unsigned char>(text[i]);
-    if (c == '\\') {
-      std::size_t j = i + 1;
-      while (j < text.size() && is_ascii_letter(text[j]))
-        ++j;
-      if (j == i + 1) { // control symbol such as \, or \{ : a separator
-        w.separate();
-        i = std::min(text.size(), i + 2);
-        continue;
-      }
-      std::size_t len = std::min(j - i - 1, max_name);
-      name_buf[0] = '\\';
-      for (std::size_t k = 0; k < len; ++k)
-        name_buf[k + 1] = to_lower(text[i + 1 + k]);
-      std::string_view name{name_buf.data() + 1, len};
-      if (name == "dfrac" || name == "tfrac")
-        name = "frac";
-      else if (name == "dbinom" || name == "tbinom")
-        name = "binom";
-      if (is_markup_command(name)) {
-        w.separate();
-        i = j;
-        continue;
-      }
-      if (j - i - 1 > max_name)
-        w.put_command(text.substr(i, j - i));
-      else if (name.data() == name_buf.data() + 1)
-        w.put_word({name_buf.data(), len + 1});
-      else
-        w.put_command(name);
-      i = j;
-      if (name == "frac" || name == "binom")
-        i = split_short_arguments(text, i, w);
+    switch (class_of(text[i])) {
+    case lower:
+    case upper:
+      w.put(to_lower(static_cast<char>(c)), char_class::letter);
+      // The rest of a run of letters continues the word as it is.
+      for (++i; i < n && class_of(text[i]) <= upper; ++i)
+        w.extend(to_lower(text[i]));
       continue;
-    }
-    if (c >= 0x80) {
+    case digit:
+      w.put(static_cast<char>(c), char_class::digit);
+      for (++i; i < n && class_of(text[i]) == digit; ++i)
+        w.extend(text[i]);
+      continue;
+    case backslash:
+      i = put_command_at(text, i, w);
+      continue;
+    case high:
       if (auto len = unicode_separator_length(text.substr(i)); len > 0) {
         w.separate();
         i += len;
         continue;
       }
       w.put(static_cast<char>(c), char_class::letter);
-    } else if (is_ascii_letter(c)) {
-      w.put(to_lower(static_cast<char>(c)), char_class::letter);
-    } else if (c >= '0' && c <= '9') {
-      w.put(static_cast<char>(c), char_class::digit);
-    } else if ((c == '^' || c == '_') && i + 1 < text.size()
-               && text[i + 1] >= '0' && text[i + 1] <= '9') {
-      // An unbraced script is one character: `3^65` is 3^6 5, as `3^{6}5`.
-      w.put_word(text.substr(i + 1, 1));
-      ++i;
-    } else {
-      w.separate();
+      break;
+    case other:
+      if ((c == '^' || c == '_') && i + 1 < n
+          && class_of(text[i + 1]) == digit) {
+        // An unbraced script is one character: `3^65` is 3^6 5, as
+        // `3^{6}5`.
+        w.put_word(text.substr(i + 1, 1));
+        ++i;
+      } else {
+        w.separate();
+      }
+      break;
     }
     ++i;
   }
@@ -265,7 +311,8 @@ const std::array<std::uint64_t, word_windows::max_length + 1>& base_powers() {
   return powers;
 }
 
-/// murmur3's 64-bit finaliser: a bijection that spreads every input bit.
+} // namespace
+
 std::uint64_t fmix64(std::uint64_t x) {
   x ^= x >> 33;
   x *= 0xFF51AFD7ED558CCDULL;
@@ -274,8 +321,6 @@ std::uint64_t fmix64(std::uint64_t x) {
   x ^= x >> 33;
   return x;
 }
-
-} // namespace
 
 void word_windows::assign(std::span<const std::uint64_t> words) {
   prefix_.resize(words.size() + 1);

@@ -45,6 +45,10 @@ std::vector<std::string_view> split_words(std::string_view normalized);
 std::uint64_t hash_bytes(const void* data, std::size_t size,
                          std::uint64_t seed = 0);
 
+/// murmur3's 64-bit finaliser: a bijection that spreads every input bit,
+/// for turning structured values (packed bytes, linear sums) into keys.
+std::uint64_t fmix64(std::uint64_t x);
+
 /// Appends the hashes (XXH3) of the words of a normalised text to `out`.
 void append_word_hashes(std::string_view normalized,
                         std::vector<std::uint64_t>& out);
