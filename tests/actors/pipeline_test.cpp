@@ -202,8 +202,6 @@ TEST_CASE_METHOD(pipeline_fixture, "a restart resumes without duplicates",
   CHECK(st.seeds_bad == 2);
 }
 
-} // namespace kpsynth
-
 TEST_CASE_METHOD(pipeline_fixture,
                  "a routed run sends hard problems to the big model",
                  "[pipeline][route]") {
@@ -264,3 +262,5 @@ TEST_CASE_METHOD(pipeline_fixture,
   CHECK(by_level["hard"] < 40);
   CHECK(r.status.accepted + r.status.rejected + r.status.failed == 40);
 }
+
+} // namespace kpsynth
