@@ -7,6 +7,8 @@
 #include "actors/pipeline.hpp"
 #include "actors/planner.hpp"
 #include "actors/programmer.hpp"
+#include "actors/rater.hpp"
+#include "actors/router.hpp"
 #include "actors/sandbox_worker.hpp"
 #include "actors/solver.hpp"
 #include "actors/verifier.hpp"
@@ -132,6 +134,28 @@ result<caf::actor> spawn_judge_panel(stage_env& env) {
   return caf::actor_cast<caf::actor>(env.p.panel);
 }
 
+result<caf::actor> spawn_route(stage_env& env) {
+  std::vector<consumer_actor<item_record>> lanes;
+  for (auto& h : env.lanes)
+    lanes.push_back(caf::actor_cast<consumer_actor<item_record>>(h));
+  std::vector<lane_spec> specs;
+  for (auto& l : env.stage.lanes)
+    specs.push_back(l.spec);
+  auto route = env.sys.spawn(router, env.stage.spec, env.stage.field, specs,
+                             std::move(lanes));
+  for (uint32_t i = 0; i < specs.size(); ++i)
+    env.views.emplace_back(
+      env.stage.spec.name + "/" + specs[i].value,
+      caf::actor_cast<caf::actor>(env.sys.spawn(lane_view, route, i)));
+  return caf::actor_cast<caf::actor>(route);
+}
+
+result<caf::actor> spawn_merge(stage_env& env) {
+  return caf::actor_cast<caf::actor>(env.sys.spawn(
+    merger, env.stage.spec, static_cast<uint32_t>(env.stage.joins),
+    next_of<item_record>(env)));
+}
+
 std::vector<prompt_use> panel_prompts(const config::kpsynth_config& cfg,
                                       const stage_spec&) {
   std::vector<prompt_use> result{
@@ -206,6 +230,33 @@ void register_builtin_stages(stage_registry& r) {
        {},
        sends(prompt("solve", {"problem"}, {"problem"})),
        llm_item_stage(solver)});
+  add({"rate",
+       "rates difficulty easy/medium/hard (difficulty)",
+       ft::items,
+       ft::items,
+       true,
+       {},
+       sends(prompt("difficulty", {"problem"}, {"problem"})),
+       llm_item_stage(rater)});
+  add({"route",
+       "sends each item to a lane by a field; pull credit per lane",
+       ft::items,
+       ft::items,
+       false,
+       {{"by", "difficulty", "item field: difficulty, status, combination"},
+        {"lanes", "", "'value=first stage; ...', '*' takes the rest"}},
+       nullptr,
+       spawn_route,
+       stage_role::route});
+  add({"merge",
+       "joins the lanes of the route before it",
+       ft::items,
+       ft::items,
+       false,
+       {},
+       nullptr,
+       spawn_merge,
+       stage_role::merge});
   add({"program",
        "a program that computes the answer (program)",
        ft::items,

@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace kpsynth {
 
 void add_message_types(caf::actor_system_config& cfg) {
@@ -69,24 +71,50 @@ result<pipeline> spawn_pipeline(caf::actor_system& sys, context_ptr ctx,
 namespace {
 
 /// Spawns the stages from the sink upstream, so that each one is handed
-/// its consumer. Returns the first stage's handle (the source's consumer).
+/// its consumer (a route: the first stage of each lane). Returns the first
+/// stage's handle (the source's consumer).
 result<caf::actor> spawn_stages(caf::actor_system& sys, const context_ptr& ctx,
                                 const topology& t, pipeline& p) {
-  auto next = caf::actor_cast<caf::actor>(p.sink);
+  // entry[i]: who receives what flows into stage i -- the stage itself, or
+  // whoever it hands on to when it left itself out. entry[n] is the sink.
+  std::vector<caf::actor> entry(t.stages.size() + 1);
+  entry.back() = caf::actor_cast<caf::actor>(p.sink);
   p.stages.resize(t.stages.size());
+  std::vector<std::vector<std::pair<std::string, caf::actor>>> views(
+    t.stages.size());
   for (auto i = t.stages.size(); i-- > 0;) {
     auto& s = t.stages[i];
-    stage_env env{sys, ctx, s, next, p};
+    stage_env env{sys, ctx, s, entry[s.next], p};
+    for (auto& l : s.lanes) {
+      auto h = entry[l.first];
+      if (std::count(env.lanes.begin(), env.lanes.end(), h))
+        return make_problem("bad_topology",
+                            fmt::format("route '{}': two lanes lead straight "
+                                        "to the same stage (their stages "
+                                        "left themselves out)",
+                                        s.spec.name),
+                            s.where);
+      env.lanes.push_back(std::move(h));
+    }
     auto h = s.kind->spawn(env);
     if (!h)
       return h.error();
     p.stages[i] = running_stage{s.spec.name, s.spec.kind, {}};
-    if (*h == next)
+    entry[i] = *h;
+    if (*h == env.downstream)
       continue; // The stage left itself out; its factory said why.
     p.stages[i].handle = *h;
-    next = *h;
+    views[i] = std::move(env.views);
   }
-  return next;
+  // Views (a route's lanes) follow their stage in the status list.
+  std::vector<running_stage> ordered;
+  for (std::size_t i = 0; i < t.stages.size(); ++i) {
+    ordered.push_back(std::move(p.stages[i]));
+    for (auto& [name, h] : views[i])
+      ordered.push_back(running_stage{name, "lane", std::move(h)});
+  }
+  p.stages = std::move(ordered);
+  return entry.front();
 }
 
 } // namespace

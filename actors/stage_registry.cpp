@@ -110,6 +110,112 @@ result<resolved_stage> resolve_one(const config::kpsynth_config& cfg,
 
 } // namespace
 
+namespace {
+
+/// The index of the merge that closes the lanes of the route at `r`.
+result<std::size_t> merge_of(const topology& t, std::size_t r) {
+  auto& route = t.stages[r];
+  for (auto i = r + 1; i < t.stages.size(); ++i) {
+    auto role = t.stages[i].kind->role;
+    if (role == stage_role::merge)
+      return i;
+    if (role == stage_role::route)
+      return make_problem(
+        "bad_topology",
+        fmt::format("route '{}' starts before route '{}' has merged: "
+                    "routes do not nest",
+                    t.stages[i].spec.name, route.spec.name),
+        t.stages[i].where);
+  }
+  return make_problem(
+    "bad_topology",
+    fmt::format("route '{}' has no merge stage after it", route.spec.name),
+    route.where);
+}
+
+/// Resolves the lanes of the route at `r`: each names a stage between the
+/// route and its merge (or the merge, for an empty lane), and the first
+/// stage after the route starts a lane. Sets `next` of lane ends.
+std::optional<problem> resolve_lanes(topology& t, std::size_t r) {
+  auto& route = t.stages[r];
+  auto m = merge_of(t, r);
+  if (!m)
+    return m.error();
+  auto field = find_route_field(route.spec.options["by"]);
+  if (field == nullptr) {
+    std::vector<std::string> names;
+    for (auto& f : route_fields())
+      names.push_back(f.name);
+    return make_problem(
+      "bad_lanes",
+      fmt::format("'by = \"{}\"' is not a field a route can switch on "
+                  "(fields: {})",
+                  route.spec.options["by"], joined(names)),
+      route.where);
+  }
+  auto specs = parse_lanes(route.spec.options["lanes"], *field);
+  if (!specs)
+    return problem{specs.error().code, specs.error().message, route.where};
+  std::vector<resolved_lane> lanes;
+  for (auto& l : *specs) {
+    std::size_t at = r + 1;
+    while (at <= *m && t.stages[at].spec.name != l.first)
+      ++at;
+    if (at > *m)
+      return make_problem(
+        "unknown_lane_target",
+        fmt::format("lane '{}' starts at stage '{}', which is not a stage "
+                    "between route '{}' and merge '{}'",
+                    l.value, l.first, route.spec.name, t.stages[*m].spec.name),
+        route.where);
+    lanes.push_back(resolved_lane{l, at, at});
+  }
+  std::sort(lanes.begin(), lanes.end(),
+            [](auto& a, auto& b) { return a.first < b.first; });
+  if (lanes.front().first != r + 1)
+    return make_problem(
+      "bad_topology",
+      fmt::format("stage '{}' follows route '{}' but starts no lane",
+                  t.stages[r + 1].spec.name, route.spec.name),
+      t.stages[r + 1].where);
+  for (std::size_t i = 0; i < lanes.size(); ++i) {
+    auto end = i + 1 < lanes.size() ? lanes[i + 1].first : *m;
+    auto& l = lanes[i];
+    l.last = l.first == *m ? r : end - 1;
+    for (auto j = l.first; j < end; ++j)
+      t.stages[j].lane = route.spec.name + "/" + l.spec.value;
+    if (l.first != *m)
+      t.stages[l.last].next = *m;
+  }
+  t.stages[*m].joins = lanes.size();
+  route.field = field;
+  route.next = *m;
+  route.lanes = std::move(lanes);
+  return std::nullopt;
+}
+
+/// What flows into stage `i`, with the name of where it comes from.
+std::vector<std::pair<flow_type, std::string>> inputs_of(const topology& t,
+                                                         std::size_t i) {
+  std::vector<std::pair<flow_type, std::string>> result;
+  for (std::size_t j = 0; j < t.stages.size(); ++j) {
+    auto& s = t.stages[j];
+    auto from = "stage '" + s.spec.name + "'";
+    if (s.kind->role == stage_role::route) {
+      for (auto& l : s.lanes)
+        if (l.first == i)
+          result.emplace_back(s.kind->produces, from);
+    } else if (s.next == i) {
+      result.emplace_back(s.kind->produces, from);
+    }
+  }
+  if (i == 0)
+    result.emplace_back(flow_type::seeds, "the seed source");
+  return result;
+}
+
+} // namespace
+
 result<topology> resolve_topology(const config::kpsynth_config& cfg,
                                   const stage_registry& registry) {
   auto stages = config::effective_pipeline(cfg);
@@ -117,29 +223,43 @@ result<topology> resolve_topology(const config::kpsynth_config& cfg,
     return make_problem("empty_pipeline", "the pipeline has no stages",
                         cfg.file.string());
   topology t;
-  auto flowing = flow_type::seeds;
-  std::string from = "the seed source";
   for (std::size_t i = 0; i < stages.size(); ++i) {
     auto r = resolve_one(cfg, registry, stages[i], static_cast<int32_t>(i));
     if (!r)
       return r.error();
-    if (r->kind->consumes != flowing)
-      return make_problem(
-        "bad_topology",
-        fmt::format("kind '{}' consumes {}, but {} before it produces {}",
-                    r->kind->name, to_string(r->kind->consumes), from,
-                    to_string(flowing)),
-        r->where);
-    flowing = r->kind->produces;
-    from = "stage '" + r->spec.name + "'";
+    r->next = i + 1;
     t.stages.push_back(std::move(*r));
   }
-  if (flowing != flow_type::items)
+  for (std::size_t i = 0; i < t.stages.size(); ++i) {
+    auto role = t.stages[i].kind->role;
+    if (role == stage_role::route && t.stages[i].lane.empty())
+      if (auto err = resolve_lanes(t, i))
+        return *err;
+    if (role == stage_role::merge && t.stages[i].joins == 0)
+      return make_problem("bad_topology",
+                          fmt::format("merge '{}' closes no route's lanes",
+                                      t.stages[i].spec.name),
+                          t.stages[i].where);
+  }
+  for (std::size_t i = 0; i < t.stages.size(); ++i) {
+    auto& s = t.stages[i];
+    for (auto& [type, from] : inputs_of(t, i))
+      if (type != s.kind->consumes)
+        return make_problem(
+          "bad_topology",
+          fmt::format("kind '{}' consumes {}, but {} before it produces {}",
+                      s.kind->name, to_string(s.kind->consumes), from,
+                      to_string(type)),
+          s.where);
+  }
+  auto& last = t.stages.back();
+  if (last.kind->produces != flow_type::items)
     return make_problem("bad_topology",
-                        fmt::format("the sink takes items, but {} (the last "
-                                    "stage) produces {}",
-                                    from, to_string(flowing)),
-                        t.stages.back().where);
+                        fmt::format("the sink takes items, but stage '{}' "
+                                    "(the last stage) produces {}",
+                                    last.spec.name,
+                                    to_string(last.kind->produces)),
+                        last.where);
   return t;
 }
 
@@ -214,7 +334,16 @@ std::string describe(const topology& t, const config::kpsynth_config& cfg) {
         fmt::format("  model {} ({} endpoint{})", m.name, m.endpoints.size(),
                     m.endpoints.size() == 1 ? "" : "s");
     }
-    out += fmt::format("  queue {}\n", s.spec.settings.queue);
+    out += fmt::format("  queue {}", s.spec.settings.queue);
+    if (!s.lane.empty())
+      out += "  lane " + s.lane;
+    out += "\n";
+    for (auto& l : s.lanes)
+      out +=
+        fmt::format("      lane {} = {} -> {}\n", s.field->name, l.spec.value,
+                    l.first == s.next ? "(empty) " + t.stages[s.next].spec.name
+                                      : t.stages[l.first].spec.name + " .. "
+                                          + t.stages[l.last].spec.name);
     for (auto& [key, value] : s.spec.options)
       out += fmt::format("      {} = {}\n", key, value);
     for (auto& use : s.prompts)

@@ -9,6 +9,7 @@
 // factory pattern, shared/notes/composition.md section 1).
 
 #include "actors/context.hpp"
+#include "actors/lanes.hpp"
 #include "core/config.hpp"
 #include "core/prompt_pack.hpp"
 #include "core/result.hpp"
@@ -63,11 +64,19 @@ struct stage_env {
   caf::actor downstream;
   /// Pools, sink and resume state; factories register helper actors here.
   pipeline& p;
+  /// For a route: the consumer of each lane, in the order of its lanes.
+  std::vector<caf::actor> lanes = {};
+  /// Status-only actors a factory adds to the stage list right after its
+  /// stage (a route's lanes), as (name, handle).
+  std::vector<std::pair<std::string, caf::actor>> views = {};
 };
 
 /// Spawns one instance. Returning `downstream` itself leaves the stage out
 /// of the running pipeline (e.g. no sandbox here); the factory logs why.
 using stage_factory = std::function<result<caf::actor>(stage_env&)>;
+
+/// How a kind sits in the topology: in a chain, or at either end of lanes.
+enum class stage_role { chain, route, merge };
 
 /// A registered stage kind.
 struct stage_kind {
@@ -83,6 +92,7 @@ struct stage_kind {
                                         const stage_spec&)>
     prompts;
   stage_factory spawn;
+  stage_role role = stage_role::chain;
 };
 
 /// Stage kinds by name.
@@ -111,23 +121,42 @@ class stage_registry {
   std::map<std::string, stage_kind, std::less<>> kinds_;
 };
 
+/// One lane of a route, resolved to stage positions.
+struct resolved_lane {
+  lane_spec spec;
+  std::size_t first = 0; ///< Its first stage; the merge's when empty.
+  std::size_t last = 0;  ///< Its last stage; the route's when empty.
+};
+
 /// One configured stage, checked against its kind.
 struct resolved_stage {
   stage_spec spec;
   const stage_kind* kind = nullptr;
   std::vector<prompt_use> prompts;
   std::string where; ///< Config location, for errors.
+  /// The stage that takes this one's output; the stage count means the sink.
+  std::size_t next = 0;
+  /// For a route: the field it switches on and its lanes.
+  const route_field* field = nullptr;
+  std::vector<resolved_lane> lanes;
+  /// For a merge: how many lanes end here.
+  std::size_t joins = 0;
+  /// For a stage inside a lane: "<route>/<value>", for `pipeline show`.
+  std::string lane;
 };
 
-/// The checked topology, in flow order (seed source first, sink last,
-/// neither listed).
+/// The checked topology, in configuration order (seed source first, sink
+/// last, neither listed). Stages between a route and its merge form lanes:
+/// each lane starts at the stage its route names and runs, in list order,
+/// up to the next lane's first stage or the merge.
 struct topology {
   std::vector<resolved_stage> stages;
 };
 
 /// Resolves the configured (or legacy) pipeline against `registry`: every
 /// kind known, every option declared by its kind, a model where the kind
-/// needs one, and each stage consuming what the one before it produces
+/// needs one, each route's lanes naming stages between it and its merge,
+/// and each stage consuming what the one before it (in its lane) produces
 /// (seeds first, items last). Credit priority is the position: later stages
 /// are served first, which drains the pipeline.
 result<topology> resolve_topology(const config::kpsynth_config& cfg,

@@ -202,4 +202,65 @@ TEST_CASE_METHOD(pipeline_fixture, "a restart resumes without duplicates",
   CHECK(st.seeds_bad == 2);
 }
 
+TEST_CASE_METHOD(pipeline_fixture,
+                 "a routed run sends hard problems to the big model",
+                 "[pipeline][route]") {
+  auto cfg = make_config(40);
+  auto big = cfg.models.at("math");
+  big.name = big.served_as = "math-big";
+  cfg.models["math-big"] = big;
+  auto stage = [&](std::string name, std::string kind, std::string model,
+                   std::map<std::string, std::string> options = {}) {
+    config::stage_config s;
+    s.model = std::move(model);
+    s.queue = 16;
+    cfg.pipeline.push_back(config::pipeline_stage{
+      std::move(name), std::move(kind), s, std::move(options), "test"});
+  };
+  cfg.stages.clear();
+  stage("extract", "extract", "math");
+  stage("plan", "plan", "");
+  stage("generate", "generate", "math");
+  stage("rate", "rate", "math");
+  stage("route", "route", "",
+        {{"by", "difficulty"}, {"lanes", "hard=solve-big; *=solve"}});
+  stage("solve-big", "solve", "math-big");
+  stage("solve", "solve", "math");
+  stage("join", "merge", "");
+  stage("judge_panel", "judge_panel", "");
+  auto out = cfg.run.output_dir;
+  auto r = run(std::move(cfg), std::chrono::seconds{40});
+  REQUIRE(r.finished);
+  CHECK(r.dead == 0);
+  jsonl_file items{out / "items.jsonl"};
+  CHECK(items.docs.size() == 40);
+  std::map<std::string, std::size_t> by_level;
+  std::set<std::string> ids;
+  for (auto& d : items.docs) {
+    CHECK(ids.insert(field(d, "id")).second);
+    auto level = field(d, "difficulty");
+    ++by_level[level];
+    if (field(d, "status") == "failed")
+      continue;
+    CHECK(level != "unknown");
+    simdjson::dom::array trace;
+    REQUIRE(d["trace"].get(trace) == simdjson::SUCCESS);
+    std::map<std::string, std::string> model_of;
+    for (auto t : trace)
+      model_of[field(t, "stage")] = field(t, "model");
+    CHECK(model_of.count("rate") == 1);
+    if (level == "hard") {
+      CHECK(model_of["solve-big"] == "math-big");
+      CHECK(model_of.count("solve") == 0);
+    } else {
+      CHECK(model_of["solve"] == "math");
+      CHECK(model_of.count("solve-big") == 0);
+    }
+  }
+  // The simulator rates by the problem's family: both lanes carry items.
+  CHECK(by_level["hard"] > 0);
+  CHECK(by_level["hard"] < 40);
+  CHECK(r.status.accepted + r.status.rejected + r.status.failed == 40);
+}
+
 } // namespace kpsynth

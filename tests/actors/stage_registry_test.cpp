@@ -327,3 +327,172 @@ TEST_CASE("the explicit pipeline example runs the quickstart's chain") {
     CHECK(a->stages[i].prompts.size() == b->stages[i].prompts.size());
   }
 }
+
+// -- lanes --------------------------------------------------------------------
+
+namespace {
+
+/// generate -> rate -> route (hard: solve-big, rest: solve-small) -> merge
+/// -> panel, with `lanes` and the stages between route and merge given.
+std::string routed(const std::string& lanes, const std::string& between) {
+  return R"(
+[[pipeline.stages]]
+kind = "extract"
+model = "small"
+
+[[pipeline.stages]]
+kind = "plan"
+
+[[pipeline.stages]]
+kind = "generate"
+model = "small"
+
+[[pipeline.stages]]
+kind = "rate"
+model = "small"
+
+[[pipeline.stages]]
+name = "by-difficulty"
+kind = "route"
+lanes = ")"
+         + lanes + R"("
+)" + between
+         + R"(
+[[pipeline.stages]]
+name = "join"
+kind = "merge"
+
+[[pipeline.stages]]
+kind = "judge_panel"
+)";
+}
+
+const std::string two_solvers = R"(
+[[pipeline.stages]]
+name = "solve-big"
+kind = "solve"
+model = "big"
+
+[[pipeline.stages]]
+name = "solve-small"
+kind = "solve"
+model = "small"
+
+[[pipeline.stages]]
+name = "check-small"
+kind = "verify"
+)";
+
+} // namespace
+
+TEST_CASE("a route's lanes run from their first stage to the merge") {
+  auto t = resolve(routed("hard=solve-big; *=solve-small", two_solvers));
+  INFO((t ? "" : t.error().to_string()));
+  REQUIRE(t);
+  REQUIRE(t->stages.size() == 10);
+  auto& route = t->stages[4];
+  CHECK(route.field->name == "difficulty");
+  REQUIRE(route.lanes.size() == 2);
+  CHECK(route.lanes[0].spec.value == "hard");
+  CHECK(route.lanes[0].first == 5);
+  CHECK(route.lanes[0].last == 5);
+  CHECK(route.lanes[1].spec.value == "*");
+  CHECK(route.lanes[1].first == 6);
+  CHECK(route.lanes[1].last == 7);
+  // Lane ends feed the merge; inside a lane, stages feed the next one.
+  CHECK(t->stages[5].next == 8);
+  CHECK(t->stages[6].next == 7);
+  CHECK(t->stages[7].next == 8);
+  CHECK(t->stages[8].joins == 2);
+  CHECK(t->stages[8].next == 9);
+  CHECK(t->stages[6].lane == "by-difficulty/*");
+  auto cfg =
+    config::parse(models + routed("hard=solve-big; *=solve-small", two_solvers),
+                  "job.toml", ".");
+  REQUIRE(cfg);
+  auto text = describe(*t, *cfg);
+  CHECK_THAT(text, Catch::Contains("lane difficulty = hard -> solve-big .. "
+                                   "solve-big"));
+  CHECK_THAT(text, Catch::Contains("lane difficulty = * -> solve-small .. "
+                                   "check-small"));
+  CHECK_THAT(text, Catch::Contains("lane by-difficulty/hard"));
+}
+
+TEST_CASE("a lane may be empty and go straight to the merge") {
+  auto one = R"(
+[[pipeline.stages]]
+name = "solve-big"
+kind = "solve"
+model = "big"
+)";
+  auto t = resolve(routed("hard=solve-big; *=join", one));
+  INFO((t ? "" : t.error().to_string()));
+  REQUIRE(t);
+  auto& route = t->stages[4];
+  REQUIRE(route.lanes.size() == 2);
+  CHECK(route.lanes[1].first == 6); // the merge
+  CHECK(route.lanes[1].last == 4);  // the route
+  CHECK(t->stages[6].joins == 2);
+}
+
+TEST_CASE("bad lanes are errors naming the file, line and stage") {
+  // The route is the fifth entry: 4 entries of 2-4 lines before it.
+  auto route_line = first_stage_line(15);
+  SECTION("a lane names a stage that is not between route and merge") {
+    auto e = error_of(routed("hard=solve-huge; *=solve-small", two_solvers));
+    CHECK_THAT(e, Catch::Contains(route_line));
+    CHECK_THAT(e, Catch::Contains("stage 'solve-huge'"));
+    CHECK_THAT(e, Catch::Contains("unknown_lane_target"));
+    auto f = error_of(routed("hard=generate; *=solve-small", two_solvers));
+    CHECK_THAT(f, Catch::Contains("stage 'generate', which is not a stage "
+                                  "between route 'by-difficulty' and merge "
+                                  "'join'"));
+  }
+  SECTION("a value no lane takes, or one the field cannot have") {
+    auto e = error_of(routed("hard=solve-big; easy=solve-small", two_solvers));
+    CHECK_THAT(e, Catch::Contains("no lane takes difficulty 'unknown'"));
+    CHECK_THAT(e, Catch::Contains(route_line));
+    auto f = error_of(routed("tough=solve-big; *=solve-small", two_solvers));
+    CHECK_THAT(f, Catch::Contains("'tough' is not a value of difficulty"));
+    CHECK_THAT(error_of(routed("hard=solve-big", two_solvers)),
+               Catch::Contains("at least two lanes"));
+    CHECK_THAT(error_of(routed("hard solve-big; *=x", two_solvers)),
+               Catch::Contains("not 'value=stage'"));
+  }
+  SECTION("stages after the route that start no lane") {
+    auto e = error_of(routed("hard=solve-small; *=check-small", two_solvers));
+    CHECK_THAT(e, Catch::Contains("stage 'solve-big' follows route "
+                                  "'by-difficulty' but starts no lane"));
+  }
+  SECTION("a route without a merge, a merge without a route") {
+    auto no_merge = routed("hard=solve-big; *=solve-small", two_solvers);
+    no_merge.replace(no_merge.find("kind = \"merge\""), 14,
+                     "kind = \"verify\"");
+    CHECK_THAT(error_of(no_merge), Catch::Contains("has no merge stage"));
+    CHECK_THAT(error_of(gsdp + "\n[[pipeline.stages]]\nkind = \"merge\"\n"),
+               Catch::Contains("closes no route's lanes"));
+  }
+  SECTION("an unknown field") {
+    auto text = routed("hard=solve-big; *=solve-small", two_solvers);
+    text.insert(text.find("lanes ="), "by = \"colour\"\n");
+    auto e = error_of(text);
+    CHECK_THAT(e, Catch::Contains("'by = \"colour\"' is not a field"));
+    CHECK_THAT(e, Catch::Contains("combination"));
+  }
+  SECTION("a lane whose stages do not take items") {
+    auto bad = R"(
+[[pipeline.stages]]
+name = "solve-big"
+kind = "plan"
+
+[[pipeline.stages]]
+name = "solve-small"
+kind = "solve"
+model = "small"
+)";
+    auto e = error_of(routed("hard=solve-big; *=solve-small", bad));
+    CHECK_THAT(e, Catch::Contains("kind 'plan' consumes knowledge_points, but "
+                                  "stage 'by-difficulty' before it produces "
+                                  "items"));
+  }
+}

@@ -6,6 +6,7 @@
 #include "actors/generator.hpp"
 #include "actors/judge.hpp"
 #include "actors/panel.hpp"
+#include "actors/rater.hpp"
 #include "actors/sink.hpp"
 #include "actors/solver.hpp"
 #include "core/prompt_pack.hpp"
@@ -281,6 +282,62 @@ TEST_CASE_METHOD(stage_fixture, "a consumer never receives more than it pulled",
   for (auto& x : out->items)
     ids.insert(x.id);
   CHECK(ids.size() == 20);
+}
+
+// -- rater --------------------------------------------------------------------
+
+TEST_CASE("a difficulty reply maps to the item's level", "[rater]") {
+  auto level = [](std::string_view text) {
+    auto r = rating_of(text);
+    return r ? *r : difficulty::unknown;
+  };
+  CHECK(level("Difficulty: hard\n") == difficulty::hard);
+  CHECK(level("Difficulty: Easy") == difficulty::easy);
+  CHECK(level("Difficulty: 5/10") == difficulty::medium);
+  auto bad = rating_of("It depends on the student.");
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.error().to_string(), Catch::Contains("difficulty"));
+}
+
+TEST_CASE_METHOD(stage_fixture, "the rater sets each item's difficulty",
+                 "[rater]") {
+  plog->answer = [](const llm_call& call) -> fixtures::canned_answer {
+    REQUIRE(prompt_kind(call) == "difficulty");
+    auto& user = call.messages.back().content;
+    if (user.find("olympiad") != std::string::npos)
+      return std::vector<std::string>{"Difficulty: hard"};
+    if (user.find("vague") != std::string::npos)
+      return std::vector<std::string>{"Hard to say."};
+    if (user.find("offline") != std::string::npos)
+      return make_error(ec::fatal, "fake: HTTP 500");
+    return std::vector<std::string>{"Difficulty: easy"};
+  };
+  probe = spawn(consumer_probe, out, 100);
+  auto rate = spawn(rater, ctx, stage_spec{"rate", "rate", {}, {}, 1}, pool,
+                    consumer_actor<item_record>{probe});
+  source = spawn(feeder, consumer_actor<item_record>{rate}, in);
+  run();
+  std::vector<item_record> xs;
+  for (auto text : {"An olympiad problem.", "Add 2 and 3.", "A vague one.",
+                    "An offline one."}) {
+    xs.push_back(make_item(static_cast<int>(xs.size())));
+    xs.back().problem = text;
+  }
+  xs.push_back(make_item(9));
+  xs.back().status = item_status::rejected; // passes through, unrated
+  feed(std::move(xs), true);
+  REQUIRE(out->items.size() == 5);
+  CHECK(out->dones == 1);
+  CHECK(item("item-0").level == difficulty::hard);
+  CHECK(item("item-1").level == difficulty::easy);
+  // Unreadable or failed ratings leave the item going on, unrated.
+  CHECK(item("item-2").level == difficulty::unknown);
+  CHECK(item("item-2").status == item_status::in_flight);
+  CHECK(stages_of(item("item-2")) == std::vector<std::string>{"rate"});
+  CHECK(item("item-3").level == difficulty::unknown);
+  CHECK(item("item-3").status == item_status::in_flight);
+  CHECK(item("item-9").level == difficulty::unknown);
+  CHECK(plog->calls["difficulty"] == 4);
 }
 
 // -- panel --------------------------------------------------------------------
