@@ -4,6 +4,7 @@
 // keep the sanitizer build small: the first byte picks one.
 
 #include "core/config.hpp"
+
 #include "core/seeds.hpp"
 
 #include <cstdint>
@@ -28,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!cfg)
       require(!cfg.error().where.empty() && !cfg.error().message.empty());
     else
-      (void) kpsynth::config::effective_pipeline(*cfg);
+      (void)kpsynth::config::effective_pipeline(*cfg);
   } else {
     auto seed = kpsynth::parse_seed_line(text, "seeds.jsonl:1");
     if (!seed)

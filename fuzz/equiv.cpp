@@ -18,12 +18,6 @@
 #include <string_view>
 #include <vector>
 
-/// CLN (GiNaC's number library) allocates a few bytes at start-up that it
-/// never frees; that is not ours to fix, so LeakSanitizer skips it.
-extern "C" const char* __lsan_default_suppressions() {
-  return "leak:libcln.so\n";
-}
-
 /// CPU time of the calling thread.
 static double thread_cpu_seconds() {
   timespec ts{};
