@@ -5,9 +5,14 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 #include <unistd.h>
+#include <utility>
 
 namespace kpsynth {
 
@@ -31,13 +36,53 @@ void append(std::FILE* f, std::string line) {
   std::fwrite(line.data(), 1, line.size(), f);
 }
 
+/// fsyncs duplicates of `fds` (still valid should the sink close its files
+/// meanwhile) and closes them; throws naming the file that failed.
+void fsync_all(std::vector<std::pair<int, std::string>> fds) {
+  std::string failed;
+  for (auto& [fd, what] : fds) {
+    if (::fsync(fd) != 0 && failed.empty())
+      failed = fmt::format("fsync of {}: {}", what, std::strerror(errno));
+    ::close(fd);
+  }
+  if (!failed.empty())
+    throw std::runtime_error(failed);
+}
+
+/// Flushes the files and has the worker fsync them; answers the waiting
+/// `flush` requests when it finished.
 void sync(self_ptr self) {
   auto& st = self->state;
-  for (auto* f : {st.items, st.seeds}) {
+  for (auto* f : {st.items, st.seeds})
     std::fflush(f);
-    ::fsync(fileno(f));
-  }
   st.unsynced = 0;
+  if (st.syncing) {
+    st.sync_again = true;
+    return;
+  }
+  st.syncing = true;
+  auto dir = st.ctx->cfg.run.output_dir;
+  std::vector<std::pair<int, std::string>> fds{
+    {::dup(fileno(st.items)), (dir / "items.jsonl").string()},
+    {::dup(fileno(st.seeds)), (dir / "seeds.jsonl").string()}};
+  auto waiting =
+    std::make_shared<decltype(st.flush_waiting)>(std::move(st.flush_waiting));
+  st.flush_waiting.clear();
+  auto finish = [self, waiting](bool ok) {
+    auto& s = self->state;
+    s.syncing = false;
+    for (auto& rp : *waiting)
+      rp.deliver(ok);
+    if (std::exchange(s.sync_again, false) || !s.flush_waiting.empty())
+      sync(self);
+  };
+  offload(
+    self, st.worker, blocking_timeout, [fds] { fsync_all(fds); },
+    [finish] { finish(true); },
+    [finish](caf::error& err) {
+      spdlog::error("sink: {}", decode_error(err).message);
+      finish(false);
+    });
 }
 
 void maybe_sync(self_ptr self) {
@@ -77,6 +122,7 @@ sink_actor::behavior_type sink(sink_actor::stateful_pointer<sink_state> self,
                                        + dir.string()));
     return sink_actor::behavior_type::make_empty_behavior();
   }
+  st.worker = spawn_blocking_worker(self);
   return {
     [=](atom::attach, producer_actor& up) {
       self->state.upstream = std::move(up);
@@ -130,9 +176,11 @@ sink_actor::behavior_type sink(sink_actor::stateful_pointer<sink_state> self,
     // Reports the counters.
     [=](atom::status) -> pipeline_status { return self->state.counters; },
     // Flushes and fsyncs the output files.
-    [=](atom::flush) -> bool {
+    [=](atom::flush) -> caf::result<bool> {
+      auto rp = self->make_response_promise<bool>();
+      self->state.flush_waiting.push_back(rp);
       sync(self);
-      return true;
+      return rp;
     },
   };
 }

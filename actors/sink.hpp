@@ -1,13 +1,16 @@
 #pragma once
 
+#include "actors/blocking_worker.hpp"
 #include "actors/context.hpp"
 #include "actors/flow.hpp"
 #include "protocols/actors.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include <cstdio>
 #include <unordered_set>
+#include <vector>
 
 namespace kpsynth {
 
@@ -24,6 +27,12 @@ struct sink_state {
   std::unordered_set<std::string> seed_ids;
   pipeline_status counters;
   uint32_t unsynced = 0;
+  /// fsync runs here, off the scheduler; one at a time.
+  blocking_worker_actor worker;
+  bool syncing = false;
+  bool sync_again = false; ///< Data was flushed while a sync ran.
+  /// `flush` requests answered once the next sync finished.
+  std::vector<caf::typed_response_promise<bool>> flush_waiting;
 
   ~sink_state();
 

@@ -73,8 +73,7 @@ driver(kpsynth::credit_listener_actor::stateful_pointer<driver_state> self,
   self->send(pool, kpsynth::atom::attach_v,
              kpsynth::credit_listener_actor{self}, int32_t{0});
   self->send(pool, kpsynth::atom::demand_v,
-             kpsynth::credit_listener_actor{self}, uint32_t{1u << 30},
-             uint32_t{0});
+             kpsynth::credit_listener_actor{self}, uint32_t{1u << 30});
   return {
     [=](kpsynth::atom::credit, const std::string&, uint32_t n) {
       for (uint32_t i = 0; i < n; ++i) {
