@@ -242,6 +242,36 @@ caf::result<Reply> enqueue(self_ptr self, Call call, uint32_t deadline_ms) {
   return rp;
 }
 
+/// Asks every endpoint client for its status and answers with all replies
+/// that came within five seconds.
+caf::result<std::vector<endpoint_status>> collect_status(self_ptr self) {
+  auto rp = self->make_response_promise<std::vector<endpoint_status>>();
+  auto& s = self->state;
+  if (s.endpoints.empty()) {
+    rp.deliver(std::vector<endpoint_status>{});
+    return rp;
+  }
+  struct acc {
+    std::vector<endpoint_status> got;
+    std::size_t pending;
+  };
+  auto a = std::make_shared<acc>(acc{{}, s.endpoints.size()});
+  for (auto& ep : s.endpoints) {
+    auto finish = [a, rp]() mutable {
+      if (--a->pending == 0)
+        rp.deliver(std::move(a->got));
+    };
+    self->request(ep.client, std::chrono::seconds{5}, atom::status_v)
+      .then(
+        [a, finish](endpoint_status& x) mutable {
+          a->got.push_back(std::move(x));
+          finish();
+        },
+        [finish](caf::error&) mutable { finish(); });
+  }
+  return rp;
+}
+
 } // namespace
 
 model_pool_actor::behavior_type
@@ -305,33 +335,7 @@ model_pool_with(model_pool_actor::stateful_pointer<model_pool_state> self,
       grant(self);
     },
     // Reports every endpoint.
-    [=](atom::status) -> caf::result<std::vector<endpoint_status>> {
-      auto rp = self->make_response_promise<std::vector<endpoint_status>>();
-      auto& s = self->state;
-      if (s.endpoints.empty()) {
-        rp.deliver(std::vector<endpoint_status>{});
-        return rp;
-      }
-      struct acc {
-        std::vector<endpoint_status> got;
-        std::size_t pending;
-      };
-      auto a = std::make_shared<acc>(acc{{}, s.endpoints.size()});
-      for (auto& ep : s.endpoints) {
-        auto finish = [a, rp]() mutable {
-          if (--a->pending == 0)
-            rp.deliver(std::move(a->got));
-        };
-        self->request(ep.client, std::chrono::seconds{5}, atom::status_v)
-          .then(
-            [a, finish](endpoint_status& x) mutable {
-              a->got.push_back(std::move(x));
-              finish();
-            },
-            [finish](caf::error&) mutable { finish(); });
-      }
-      return rp;
-    },
+    [=](atom::status) { return collect_status(self); },
     // INTERNAL: endpoint `i` changed.
     [=](atom::capacity, uint32_t i, uint32_t limit, uint32_t, bool healthy) {
       auto& s = self->state;
