@@ -1,6 +1,7 @@
 #include "actors/decontaminator.hpp"
 
 #include "actors/item_stage_behavior.hpp"
+#include "actors/stage.hpp"
 #include "core/llm_output.hpp"
 #include "protocols/errors.hpp"
 
@@ -275,7 +276,7 @@ void on_answer(self_ptr self, uint64_t id, std::size_t c,
 void run_checks(self_ptr self) {
   auto& st = self->state;
   auto& rs = st.rephrase;
-  while (st.credits > 0 && !st.checks.empty()) {
+  while (st.credit.held > 0 && !st.checks.empty()) {
     auto [id, c] = st.checks.front();
     st.checks.pop_front();
     auto j = st.jobs.find(id);
@@ -292,7 +293,7 @@ void run_checks(self_ptr self) {
       continue;
     }
     call->deadline_ms = rs.check_deadline_ms;
-    --st.credits;
+    st.credit.take();
     auto timeout = reply_timeout(call->deadline_ms);
     self->request(rs.check_pool, timeout, atom::complete_v, std::move(*call))
       .then(
@@ -306,16 +307,7 @@ void run_checks(self_ptr self) {
           pump(self);
         });
   }
-  if (st.checks.empty())
-    st.credits = 0; // Unusable credit goes back to the pool.
-  auto wanted = static_cast<uint32_t>(st.checks.size());
-  wanted = wanted > st.credits ? wanted - st.credits : 0;
-  if (wanted != st.last_wanted || st.credits != st.last_held) {
-    st.last_wanted = wanted;
-    st.last_held = st.credits;
-    self->send(rs.check_pool, atom::demand_v, credit_listener_actor{self},
-               wanted, st.credits);
-  }
+  report_demand(self, rs.check_pool, st.credit, st.checks.size());
 }
 
 /// Screens an arriving item; a clean one enters the rephrase layer.
@@ -376,7 +368,7 @@ stage_status decontaminator_state::status() const {
   s.kind = spec.kind;
   s.inflight = jobs.size();
   s.ready = out.ready.size();
-  s.credit = credits;
+  s.credit = credit.held;
   s.in = in.total;
   s.out = out.sent;
   s.upstream_done = in.upstream_done;
@@ -411,7 +403,7 @@ decontaminator(item_stage_actor::stateful_pointer<decontaminator_state> self,
     self, admit, pump,
     // Credit of the check pool, for same_problem calls.
     [=](atom::credit, const std::string&, uint32_t n) {
-      self->state.credits += n;
+      self->state.credit.granted(n);
       pump(self);
     });
 }

@@ -88,9 +88,7 @@ struct decontaminator_state {
   std::deque<uint64_t> to_embed;
   /// LLM checks to start: job and candidate index.
   std::deque<std::pair<uint64_t, std::size_t>> checks;
-  uint32_t credits = 0;
-  uint32_t last_wanted = UINT32_MAX;
-  uint32_t last_held = UINT32_MAX;
+  flow::credit_account credit; ///< Pool credit held, unused.
 
   stage_status status() const;
 

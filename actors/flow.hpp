@@ -75,8 +75,8 @@ struct outbound_buffer {
 /// One stage registered with a model pool for credit.
 struct listener_account {
   int32_t priority = 0;
-  uint32_t wanted = 0;      ///< Calls it could start now.
-  uint32_t outstanding = 0; ///< Granted, not yet used.
+  uint32_t wanted = 0;      ///< Calls it could start now, as last stated.
+  uint32_t outstanding = 0; ///< Granted, not yet used or released.
 };
 
 /// Decides how many credits each listener gets. `committed` counts calls in
@@ -126,5 +126,123 @@ plan_grants(std::vector<listener_account>& accounts, uint64_t committed,
   }
   return grants;
 }
+
+/// The pool's side of pool credit: the one authority on how much credit each
+/// listener holds. Only the pool books it -- up on a grant, down when a call
+/// arrives (`used`) or the stage hands credit back (`released`) -- so that a
+/// stage's own figure, stale while grants are in flight, never overwrites it.
+/// The totals make "no credit is ever lost" checkable:
+/// granted == used + released + outstanding.
+struct credit_ledger {
+  std::vector<listener_account> accounts;
+  std::size_t rotate = 0;
+  uint64_t granted = 0;
+  uint64_t used = 0;
+  uint64_t released = 0;
+  uint64_t unbacked = 0; ///< Calls or releases with no credit booked.
+
+  /// Registers a listener; returns its index.
+  std::size_t attach(int32_t priority) {
+    accounts.push_back(listener_account{priority, 0, 0});
+    return accounts.size() - 1;
+  }
+
+  /// The listener states how many calls it could start now (credit it
+  /// holds included). Stale figures only steer future grants.
+  void demand(std::size_t i, uint32_t wanted) {
+    accounts.at(i).wanted = wanted;
+  }
+
+  /// A call of listener `i` arrived: one credit is spent.
+  void use(std::size_t i) {
+    auto& a = accounts.at(i);
+    if (a.wanted > 0)
+      --a.wanted;
+    if (a.outstanding == 0) {
+      ++unbacked;
+      return;
+    }
+    --a.outstanding;
+    ++used;
+  }
+
+  /// Listener `i` hands back `n` credits it cannot use.
+  void release(std::size_t i, uint32_t n) {
+    auto& a = accounts.at(i);
+    auto k = std::min(n, a.outstanding);
+    unbacked += n - k;
+    a.outstanding -= k;
+    released += k;
+  }
+
+  /// Credit granted and not yet used or released, over all listeners.
+  uint64_t outstanding() const {
+    uint64_t n = 0;
+    for (auto& a : accounts)
+      n += a.outstanding;
+    return n;
+  }
+
+  /// Plans and books the next grants (see plan_grants).
+  std::vector<uint32_t> grant(uint64_t committed, uint64_t capacity,
+                              uint64_t headroom) {
+    auto grants =
+      plan_grants(accounts, committed, capacity, headroom, rotate++);
+    for (auto g : grants)
+      granted += g;
+    return grants;
+  }
+};
+
+/// A stage's side of pool credit: what it holds, and what it last told the
+/// pool it wants -- mirrored exactly as the pool books it (each call spends
+/// one of the stated want), so a change is sent once and never suppressed.
+struct credit_account {
+  uint32_t held = 0; ///< Granted and received, not yet spent.
+  uint32_t told = 0; ///< The pool's figure of our want, as we mirror it.
+  bool ever_told = false;
+
+  /// What to tell the pool after a round of starting calls.
+  struct report {
+    bool send_demand = false;
+    uint32_t wanted = 0;  ///< The demand to state if send_demand.
+    uint32_t release = 0; ///< Credit to hand back (0: nothing to send).
+  };
+
+  /// Books `n` granted credits.
+  void granted(uint32_t n) { held += n; }
+
+  /// Spends one credit on a call; false when none is held.
+  bool take() {
+    if (held == 0)
+      return false;
+    --held;
+    if (told > 0)
+      --told;
+    return true;
+  }
+
+  /// Given `startable` calls that could start now, returns the demand to
+  /// state when it changed and the credit beyond it to hand back. The demand
+  /// goes first: released credit then never meets a stale, larger want.
+  report settle(std::size_t startable) {
+    report r;
+    auto want =
+      static_cast<uint32_t>(std::min<std::size_t>(startable, UINT32_MAX));
+    if (held > want) {
+      r.release = held - want;
+      held = want;
+    }
+    // Credit we did not ask for means the pool holds a want we no longer
+    // have: restate it, or the pool would grant the released credit again.
+    if (!ever_told || want != told || r.release > 0) {
+      ever_told = true;
+      told = want;
+      r.send_demand = true;
+      r.wanted = want;
+    }
+    return r;
+  }
+};
 
 } // namespace kpsynth::flow

@@ -1,5 +1,6 @@
 #include "actors/judge.hpp"
 
+#include "actors/stage.hpp"
 #include "core/llm_output.hpp"
 #include "protocols/errors.hpp"
 
@@ -33,7 +34,7 @@ void abstain(judge_state::job& j, std::string note) {
 
 void pump(self_ptr self) {
   auto& st = self->state;
-  while (st.credits > 0 && !st.tasks.empty()) {
+  while (st.credit.held > 0 && !st.tasks.empty()) {
     auto t = st.tasks.front();
     st.tasks.pop_front();
     auto i = st.jobs.find(t.job_id);
@@ -66,7 +67,7 @@ void pump(self_ptr self) {
       continue;
     }
     call->deadline_ms = st.ctx->cfg.models.at(st.cfg.model).request_timeout_ms;
-    --st.credits;
+    st.credit.take();
     auto job_id = t.job_id;
     auto kind = t.kind;
     auto timeout = reply_timeout(call->deadline_ms);
@@ -110,16 +111,7 @@ void pump(self_ptr self) {
           pump(self);
         });
   }
-  if (st.tasks.empty())
-    st.credits = 0; // Give unusable credit back to the pool.
-  auto wanted = static_cast<uint32_t>(st.tasks.size());
-  wanted = wanted > st.credits ? wanted - st.credits : 0;
-  if (wanted != st.last_wanted || st.credits != st.last_held) {
-    st.last_wanted = wanted;
-    st.last_held = st.credits;
-    self->send(st.pool, atom::demand_v, credit_listener_actor{self}, wanted,
-               st.credits);
-  }
+  report_demand(self, st.pool, st.credit, st.tasks.size());
 }
 
 } // namespace
@@ -156,7 +148,7 @@ judge(judge_actor::stateful_pointer<judge_state> self, context_ptr ctx,
       return rp;
     },
     [=](atom::credit, const std::string&, uint32_t n) {
-      self->state.credits += n;
+      self->state.credit.granted(n);
       pump(self);
     },
   };

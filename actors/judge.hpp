@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/context.hpp"
+#include "actors/flow.hpp"
 #include "protocols/actors.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -39,9 +40,7 @@ struct judge_state {
   std::unordered_map<uint64_t, job> jobs;
   std::deque<task> tasks;
   uint64_t next_job = 1;
-  uint32_t credits = 0;
-  uint32_t last_wanted = UINT32_MAX;
-  uint32_t last_held = UINT32_MAX;
+  flow::credit_account credit; ///< Pool credit held, unused.
 
   static inline const char* name = "judge";
 };

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace kpsynth {
 
@@ -36,15 +37,10 @@ void grant(self_ptr self) {
   auto& st = self->state;
   auto [cap, committed] = capacity_and_load(st);
   auto headroom = std::max<uint64_t>(2, cap / 16);
-  auto grants =
-    flow::plan_grants(st.accounts, committed, cap, headroom, st.rotate++);
-  if (spdlog::should_log(spdlog::level::trace)) {
-    uint64_t out = 0;
-    for (auto& a : st.accounts)
-      out += a.outstanding;
+  auto grants = st.credit.grant(committed, cap, headroom);
+  if (spdlog::should_log(spdlog::level::trace))
     spdlog::trace("pool {}: capacity {} committed {} outstanding {}",
-                  st.cfg.name, cap, committed, out);
-  }
+                  st.cfg.name, cap, committed, st.credit.outstanding());
   for (std::size_t i = 0; i < grants.size(); ++i)
     if (grants[i] > 0)
       self->send(st.listeners[i], atom::credit_v, st.cfg.name, grants[i]);
@@ -206,19 +202,20 @@ void dispatch(self_ptr self) {
   }
 }
 
+/// The ledger index of `listener`, if it attached.
+std::optional<std::size_t> listener_index(const model_pool_state& st,
+                                          const caf::strong_actor_ptr& x) {
+  for (std::size_t i = 0; i < st.listeners.size(); ++i)
+    if (caf::actor_cast<caf::strong_actor_ptr>(st.listeners[i]) == x)
+      return i;
+  return std::nullopt;
+}
+
 /// Books a credit as used by the sender of the current message.
 void book_credit_use(self_ptr self) {
   auto& st = self->state;
-  auto sender = self->current_sender();
-  for (std::size_t i = 0; i < st.listeners.size(); ++i) {
-    if (caf::actor_cast<caf::strong_actor_ptr>(st.listeners[i]) == sender) {
-      if (st.accounts[i].outstanding > 0)
-        --st.accounts[i].outstanding;
-      if (st.accounts[i].wanted > 0)
-        --st.accounts[i].wanted;
-      return;
-    }
-  }
+  if (auto i = listener_index(st, self->current_sender()))
+    st.credit.use(*i);
 }
 
 template<class Call, class Reply>
@@ -242,6 +239,36 @@ caf::result<Reply> enqueue(self_ptr self, Call call, uint32_t deadline_ms) {
   st.calls.emplace(id, std::move(c));
   st.queue.push_back(id);
   dispatch(self);
+  return rp;
+}
+
+/// Asks every endpoint client for its status and answers with all replies
+/// that came within five seconds.
+caf::result<std::vector<endpoint_status>> collect_status(self_ptr self) {
+  auto rp = self->make_response_promise<std::vector<endpoint_status>>();
+  auto& s = self->state;
+  if (s.endpoints.empty()) {
+    rp.deliver(std::vector<endpoint_status>{});
+    return rp;
+  }
+  struct acc {
+    std::vector<endpoint_status> got;
+    std::size_t pending;
+  };
+  auto a = std::make_shared<acc>(acc{{}, s.endpoints.size()});
+  for (auto& ep : s.endpoints) {
+    auto finish = [a, rp]() mutable {
+      if (--a->pending == 0)
+        rp.deliver(std::move(a->got));
+    };
+    self->request(ep.client, std::chrono::seconds{5}, atom::status_v)
+      .then(
+        [a, finish](endpoint_status& x) mutable {
+          a->got.push_back(std::move(x));
+          finish();
+        },
+        [finish](caf::error&) mutable { finish(); });
+  }
   return rp;
 }
 
@@ -289,48 +316,26 @@ model_pool_with(model_pool_actor::stateful_pointer<model_pool_state> self,
     [=](atom::attach, credit_listener_actor& listener, int32_t priority) {
       auto& s = self->state;
       s.listeners.push_back(std::move(listener));
-      s.accounts.push_back(flow::listener_account{priority, 0, 0});
+      s.credit.attach(priority);
     },
-    // A stage states its demand and unused credit.
-    [=](atom::demand, credit_listener_actor& listener, uint32_t wanted,
-        uint32_t held) {
+    // A stage states how many calls it could start now.
+    [=](atom::demand, credit_listener_actor& listener, uint32_t wanted) {
       auto& s = self->state;
-      for (std::size_t i = 0; i < s.listeners.size(); ++i) {
-        if (s.listeners[i] == listener) {
-          s.accounts[i].wanted = wanted + held;
-          s.accounts[i].outstanding = held;
-        }
-      }
+      auto ptr = caf::actor_cast<caf::strong_actor_ptr>(listener);
+      if (auto i = listener_index(s, ptr))
+        s.credit.demand(*i, wanted);
+      grant(self);
+    },
+    // A stage hands back credit it cannot use.
+    [=](atom::release, credit_listener_actor& listener, uint32_t n) {
+      auto& s = self->state;
+      auto ptr = caf::actor_cast<caf::strong_actor_ptr>(listener);
+      if (auto i = listener_index(s, ptr))
+        s.credit.release(*i, n);
       grant(self);
     },
     // Reports every endpoint.
-    [=](atom::status) -> caf::result<std::vector<endpoint_status>> {
-      auto rp = self->make_response_promise<std::vector<endpoint_status>>();
-      auto& s = self->state;
-      if (s.endpoints.empty()) {
-        rp.deliver(std::vector<endpoint_status>{});
-        return rp;
-      }
-      struct acc {
-        std::vector<endpoint_status> got;
-        std::size_t pending;
-      };
-      auto a = std::make_shared<acc>(acc{{}, s.endpoints.size()});
-      for (auto& ep : s.endpoints) {
-        auto finish = [a, rp]() mutable {
-          if (--a->pending == 0)
-            rp.deliver(std::move(a->got));
-        };
-        self->request(ep.client, std::chrono::seconds{5}, atom::status_v)
-          .then(
-            [a, finish](endpoint_status& x) mutable {
-              a->got.push_back(std::move(x));
-              finish();
-            },
-            [finish](caf::error&) mutable { finish(); });
-      }
-      return rp;
-    },
+    [=](atom::status) { return collect_status(self); },
     // INTERNAL: endpoint `i` changed.
     [=](atom::capacity, uint32_t i, uint32_t limit, uint32_t, bool healthy) {
       auto& s = self->state;

@@ -45,9 +45,8 @@ struct model_pool_state {
 
   config::model_config cfg;
   std::vector<endpoint> endpoints;
-  std::vector<credit_listener_actor> listeners;
-  std::vector<flow::listener_account> accounts;
-  std::size_t rotate = 0;
+  std::vector<credit_listener_actor> listeners; ///< By ledger index.
+  flow::credit_ledger credit; ///< The one authority on outstanding credit.
   std::unordered_map<uint64_t, call> calls;
   std::deque<uint64_t> queue; ///< Ready to dispatch, in arrival order.
   uint64_t next_id = 1;

@@ -1,5 +1,6 @@
 #include "actors/planner.hpp"
 
+#include "actors/blocking_worker.hpp"
 #include "graph/mixed_sampler.hpp"
 #include "graph/path_samplers.hpp"
 #include "protocols/errors.hpp"
@@ -33,7 +34,64 @@ combination_kind convert(graph::combination_kind k) {
   return combination_kind::one_hop;
 }
 
-/// Builds the graph and the sampler after the last knowledge-point list.
+void emit(self_ptr self);
+
+/// What the blocking worker builds: the graph and the sampler over it.
+struct built_graph {
+  std::unique_ptr<graph::kp_graph> graph;
+  std::unique_ptr<graph::sampler> sampler;
+  std::string error;
+};
+
+/// Builds the KP graph of `seed_kps` and its sampler. Blocking work (the
+/// graph of a large seed set takes seconds): runs on the planner's worker.
+void make_graph(built_graph& out,
+                const std::vector<std::vector<graph::kp_id>>& seed_kps,
+                const config::planner_config& pc) {
+  auto g = graph::kp_graph::build(seed_kps);
+  if (!g) {
+    out.error = g.error().to_string();
+    return;
+  }
+  out.graph = std::make_unique<graph::kp_graph>(std::move(*g));
+  if (pc.two_hop + pc.three_hop + pc.community == 0) {
+    out.sampler = std::make_unique<graph::one_hop_sampler>(*out.graph);
+    return;
+  }
+  graph::gsdp_mix_options mix;
+  mix.one_hop = pc.one_hop;
+  mix.two_hop = pc.two_hop;
+  mix.three_hop = pc.three_hop;
+  mix.community = pc.community;
+  mix.three_hop_config.core.top_fraction = pc.core_fraction;
+  mix.three_hop_config.per_core_cap = pc.three_hop_per_core;
+  out.sampler = graph::make_gsdp_sampler(*out.graph, mix);
+}
+
+/// Takes the worker's graph and sampler, then emits.
+void adopt(self_ptr self, built_graph& b) {
+  auto& st = self->state;
+  st.building = false;
+  if (!b.error.empty() || !b.sampler) {
+    spdlog::error("planner: cannot build the KP graph: {}", b.error);
+    st.exhausted = true;
+    emit(self);
+    return;
+  }
+  st.graph = std::move(b.graph);
+  st.sampler = std::move(b.sampler);
+  auto stats = st.graph->stats();
+  auto hint = st.sampler->size_hint();
+  spdlog::info("planner: KP graph with {} nodes and {} edges; {} "
+               "combinations ({})",
+               stats.nodes, stats.edges,
+               hint ? std::to_string(*hint) : std::string{"unbounded"},
+               st.sampler->name());
+  emit(self);
+}
+
+/// Interns the knowledge points after the last list, then has the worker
+/// build the graph and the sampler.
 void build(self_ptr self) {
   auto& st = self->state;
   std::sort(
@@ -47,48 +105,35 @@ void build(self_ptr self) {
   }
   st.lists.clear();
   st.lists.shrink_to_fit();
-  std::vector<std::vector<graph::kp_id>> seed_kps(st.registry.seed_count());
+  auto seed_kps = std::make_shared<std::vector<std::vector<graph::kp_id>>>(
+    st.registry.seed_count());
   for (graph::seed_index s = 0; s < st.registry.seed_count(); ++s) {
     auto kps = st.registry.kps_of_seed(s);
-    seed_kps[s].assign(kps.begin(), kps.end());
+    (*seed_kps)[s].assign(kps.begin(), kps.end());
   }
-  auto g = graph::kp_graph::build(seed_kps);
-  if (!g) {
-    spdlog::error("planner: cannot build the KP graph: {}",
-                  g.error().to_string());
-    st.exhausted = true;
-    return;
-  }
-  st.graph = std::make_unique<graph::kp_graph>(std::move(*g));
-  auto& pc = st.ctx->cfg.planner;
-  if (pc.two_hop + pc.three_hop + pc.community == 0) {
-    st.sampler = std::make_unique<graph::one_hop_sampler>(*st.graph);
-  } else {
-    graph::gsdp_mix_options mix;
-    mix.one_hop = pc.one_hop;
-    mix.two_hop = pc.two_hop;
-    mix.three_hop = pc.three_hop;
-    mix.community = pc.community;
-    mix.three_hop_config.core.top_fraction = pc.core_fraction;
-    mix.three_hop_config.per_core_cap = pc.three_hop_per_core;
-    st.sampler = graph::make_gsdp_sampler(*st.graph, mix);
-  }
-  auto stats = st.graph->stats();
-  auto hint = st.sampler->size_hint();
-  spdlog::info("planner: KP graph with {} nodes and {} edges; {} "
-               "combinations ({})",
-               stats.nodes, stats.edges,
-               hint ? std::to_string(*hint) : std::string{"unbounded"},
-               st.sampler->name());
+  st.building = true;
+  auto out = std::make_shared<built_graph>();
+  offload(
+    self, st.worker, blocking_timeout,
+    [out, seed_kps, pc = st.ctx->cfg.planner] {
+      make_graph(*out, *seed_kps, pc);
+    },
+    [self, out] { adopt(self, *out); },
+    [self, out](caf::error& err) {
+      out->error = decode_error(err).message;
+      adopt(self, *out);
+    });
 }
 
 /// Emits as many new items as downstream asked for.
 void emit(self_ptr self) {
   auto& st = self->state;
-  if (!st.in.upstream_done || st.done_sent)
+  if (!st.in.upstream_done || st.done_sent || st.building)
     return;
-  if (!st.sampler && !st.exhausted)
+  if (!st.sampler && !st.exhausted) {
     build(self);
+    return; // adopt() emits once the worker is done.
+  }
   auto max_items = st.ctx->cfg.run.max_items;
   std::vector<item_record> batch;
   while (!st.exhausted && batch.size() < st.credit) {
@@ -141,6 +186,7 @@ planner(planner_actor::stateful_pointer<planner_state> self, context_ptr ctx,
   st.downstream = std::move(downstream);
   st.done_ids = std::move(done_ids);
   st.in.bound = 256;
+  st.worker = spawn_blocking_worker(self);
   self->send(st.downstream, atom::attach_v, producer_actor{self});
   return {
     [=](atom::attach, producer_actor& up) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/blocking_worker.hpp"
 #include "actors/context.hpp"
 #include "actors/flow.hpp"
 #include "graph/combination.hpp"
@@ -38,6 +39,8 @@ struct planner_state {
   uint64_t skipped = 0; ///< Of those, already done earlier.
   bool exhausted = false;
   bool done_sent = false;
+  bool building = false;        ///< The worker builds the graph.
+  blocking_worker_actor worker; ///< Builds the graph off the scheduler.
 
   static inline const char* name = "planner";
 };

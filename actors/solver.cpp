@@ -85,8 +85,6 @@ solver(item_stage_actor::stateful_pointer<solver_state> self, context_ptr ctx,
                                      std::move(parsed->answer),
                                      spec.settings.model});
     }
-    auto& c = *self->state.ctx;
-    apply_consensus(x, c.cfg.consensus, spec.settings.samples);
     if (x.solutions.empty())
       mark_failed(x, spec.name,
                   error_info{ec::bad_output,
@@ -94,6 +92,17 @@ solver(item_stage_actor::stateful_pointer<solver_state> self, context_ptr ctx,
                                          reply->texts.size(), first_error),
                              -1});
     return std::move(x);
+  };
+  // Consensus compares answers symbolically under a time budget: blocking
+  // work, so it runs on the stage's own detached worker.
+  core.worker = spawn_blocking_worker(self);
+  core.hooks.blocking = [cfg = st.ctx->cfg.consensus,
+                         samples = core.spec.settings.samples](item_record& x) {
+    apply_consensus(x, cfg, samples);
+  };
+  core.hooks.blocking_failed = [name = core.spec.name](item_record& x,
+                                                       const error_info& e) {
+    mark_failed(x, name, e);
   };
   core.start(self);
   return item_stage_behavior(self);

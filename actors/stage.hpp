@@ -7,6 +7,7 @@
 // call and a reply into an output -- which is what makes a new domain a
 // matter of new stages and a prompt pack, not of editing this core.
 
+#include "actors/blocking_worker.hpp"
 #include "actors/context.hpp"
 #include "actors/flow.hpp"
 #include "protocols/actors.hpp"
@@ -30,6 +31,21 @@ inline bool is_failed(const kp_list& x) {
   return x.points.empty();
 }
 
+/// Tells `pool` how many calls a credit listener could start now and hands
+/// back the credit beyond that: the one place every stage, the judges and the
+/// decontaminator's checks report demand. The pool books outstanding credit
+/// itself; we never report what we hold.
+template<class Self>
+void report_demand(Self* self, const model_pool_actor& pool,
+                   flow::credit_account& credit, std::size_t startable) {
+  auto r = credit.settle(startable);
+  auto me = caf::actor_cast<credit_listener_actor>(self);
+  if (r.send_demand)
+    self->send(pool, atom::demand_v, me, r.wanted);
+  if (r.release > 0)
+    self->send(pool, atom::release_v, me, r.release);
+}
+
 /// What a concrete stage plugs into the machinery.
 template<class In, class Out>
 struct stage_hooks {
@@ -40,6 +56,12 @@ struct stage_hooks {
   std::function<result<llm_call>(const In&)> make_call;
   /// Turns the input and the reply (or the error) into the output.
   std::function<Out(In&&, const llm_reply*, const error_info*)> finish;
+  /// Optional work on a finished output that may block its thread (the
+  /// solver's symbolic consensus). It runs on the stage's blocking worker,
+  /// so it must touch nothing but the output.
+  std::function<void(Out&)> blocking;
+  /// Marks an output whose blocking work failed (worker gone, timeout).
+  std::function<void(Out&, const error_info&)> blocking_failed;
 };
 
 /// State of a stage. `Self` is the stage's typed actor pointer.
@@ -48,16 +70,15 @@ struct stage_core {
   stage_spec spec; ///< Name, queue bound, credit priority.
   stage_hooks<In, Out> hooks;
   model_pool_actor pool;
+  blocking_worker_actor worker; ///< Runs hooks.blocking; set with it.
   producer_actor upstream;
   consumer_actor<Out> downstream;
   flow::inbound_window in;
   flow::outbound_buffer<Out> out;
   std::deque<In> queue;
-  uint32_t credits = 0;  ///< Pool credit held, unused.
-  uint32_t inflight = 0; ///< LLM calls running.
-  uint64_t failed = 0;   ///< Outputs this stage failed.
-  uint32_t last_wanted = UINT32_MAX;
-  uint32_t last_held = UINT32_MAX;
+  flow::credit_account credit; ///< Pool credit held, unused.
+  uint32_t inflight = 0;       ///< LLM calls (and their blocking work).
+  uint64_t failed = 0;         ///< Outputs this stage failed.
 
   template<class Self>
   void start(Self* self) {
@@ -76,7 +97,7 @@ struct stage_core {
     s.queued = queue.size();
     s.inflight = inflight;
     s.ready = out.ready.size();
-    s.credit = credits;
+    s.credit = credit.held;
     s.in = in.total;
     s.out = out.sent;
     s.failed = failed;
@@ -89,6 +110,32 @@ struct stage_core {
   void finished(Out&& o) {
     failed += is_failed(o) ? 1 : 0;
     out.ready.push_back(std::move(o));
+  }
+
+  /// Ends the work on one input: runs its blocking part on the worker, if
+  /// any, and books the output. It counts as in flight until then, so the
+  /// stage's bound also bounds the worker's queue.
+  template<class Self>
+  void settle(Self* self, Out&& o) {
+    auto book = [this, self](Out&& x) {
+      --inflight;
+      finished(std::move(x));
+      flush(self);
+      pump(self);
+    };
+    if (!hooks.blocking) {
+      book(std::move(o));
+      return;
+    }
+    auto shared = std::make_shared<Out>(std::move(o));
+    auto work = hooks.blocking;
+    offload(
+      self, worker, blocking_timeout, [work, shared] { work(*shared); },
+      [book, shared]() mutable { book(std::move(*shared)); },
+      [this, book, shared](caf::error& err) mutable {
+        hooks.blocking_failed(*shared, decode_error(err));
+        book(std::move(*shared));
+      });
   }
 
   /// Moves finished items downstream as far as credit allows.
@@ -118,7 +165,7 @@ struct stage_core {
         ++i;
       }
     }
-    while (credits > 0 && !queue.empty() && out_room() > 0) {
+    while (credit.held > 0 && !queue.empty() && out_room() > 0) {
       auto x = std::move(queue.front());
       queue.pop_front();
       auto call = hooks.make_call(x);
@@ -127,39 +174,22 @@ struct stage_core {
         finished(hooks.finish(std::move(x), nullptr, &e));
         continue;
       }
-      --credits;
+      credit.take();
       ++inflight;
       auto shared = std::make_shared<In>(std::move(x));
       auto timeout = reply_timeout(call->deadline_ms);
       self->request(pool, timeout, atom::complete_v, std::move(*call))
         .then(
           [this, self, shared](llm_reply& reply) {
-            --inflight;
-            finished(hooks.finish(std::move(*shared), &reply, nullptr));
-            flush(self);
-            pump(self);
+            settle(self, hooks.finish(std::move(*shared), &reply, nullptr));
           },
           [this, self, shared](caf::error& err) {
-            --inflight;
             auto e = decode_error(err);
-            finished(hooks.finish(std::move(*shared), nullptr, &e));
-            flush(self);
-            pump(self);
+            settle(self, hooks.finish(std::move(*shared), nullptr, &e));
           });
     }
     flush(self);
-    // Credit we cannot use goes back, so other stages of the pool get it.
-    if (queue.empty())
-      credits = 0;
-    auto wanted =
-      static_cast<uint32_t>(std::min<std::size_t>(queue.size(), out_room()));
-    wanted = wanted > credits ? wanted - credits : 0;
-    if (wanted != last_wanted || credits != last_held) {
-      last_wanted = wanted;
-      last_held = credits;
-      self->send(pool, atom::demand_v,
-                 caf::actor_cast<credit_listener_actor>(self), wanted, credits);
-    }
+    report_demand(self, pool, credit, std::min(queue.size(), out_room()));
     if (upstream) {
       auto held = queue.size() + inflight + out.ready.size();
       if (auto n = in.to_pull(held); n > 0)
@@ -203,7 +233,7 @@ struct stage_core {
 
   template<class Self>
   void on_credit(Self* self, uint32_t n) {
-    credits += n;
+    credit.granted(n);
     pump(self);
   }
 };

@@ -1,5 +1,6 @@
 #include "actors/verifier.hpp"
 
+#include "actors/blocking_worker.hpp"
 #include "actors/item_stage_behavior.hpp"
 #include "protocols/errors.hpp"
 #include "text/equivalence.hpp"
@@ -51,6 +52,34 @@ using self_ptr = item_stage_actor::stateful_pointer<verifier_state>;
 
 void pump(self_ptr self);
 
+/// Books a judged (or failed) item; it stopped counting as running.
+void book(self_ptr self, std::shared_ptr<item_record> item) {
+  auto& s = self->state;
+  --s.running;
+  if (item->status == item_status::failed)
+    ++s.failed;
+  s.out.ready.push_back(std::move(*item));
+  pump(self);
+}
+
+/// Compares the program's output with the consensus answer -- symbolic
+/// equivalence, blocking work -- on the stage's detached worker.
+void judge_on_worker(self_ptr self, std::shared_ptr<item_record> item,
+                     program_run run) {
+  auto budget = self->state.ctx->cfg.consensus.budget_ms;
+  offload(
+    self, self->state.worker, blocking_timeout,
+    [item, run = std::move(run), budget] {
+      judge_program_output(*item, run, budget);
+    },
+    [self, item] { book(self, item); },
+    [self, item](caf::error& err) {
+      item->status = item_status::failed;
+      item->why = {"verify", "judge_error", decode_error(err).message};
+      book(self, item);
+    });
+}
+
 void start(self_ptr self, item_record x) {
   auto& st = self->state;
   auto& w = st.workers[st.next_worker++ % st.workers.size()];
@@ -60,23 +89,13 @@ void start(self_ptr self, item_record x) {
   auto item = std::make_shared<item_record>(std::move(x));
   auto program = item->program;
   self->request(w, timeout, atom::run_v, std::move(program))
-    .then(
-      [self, item](program_run& run) {
-        auto& s = self->state;
-        --s.running;
-        judge_program_output(*item, run, s.ctx->cfg.consensus.budget_ms);
-        s.out.ready.push_back(std::move(*item));
-        pump(self);
-      },
-      [self, item](caf::error& err) {
-        auto& s = self->state;
-        --s.running;
-        item->status = item_status::failed;
-        item->why = {"verify", "sandbox_error", decode_error(err).message};
-        ++s.failed;
-        s.out.ready.push_back(std::move(*item));
-        pump(self);
-      });
+    .then([self, item](
+            program_run& run) { judge_on_worker(self, item, std::move(run)); },
+          [self, item](caf::error& err) {
+            item->status = item_status::failed;
+            item->why = {"verify", "sandbox_error", decode_error(err).message};
+            book(self, item);
+          });
 }
 
 void pump(self_ptr self) {
@@ -125,6 +144,7 @@ verifier(item_stage_actor::stateful_pointer<verifier_state> self,
   st.ctx = std::move(ctx);
   st.spec = std::move(spec);
   st.workers = std::move(workers);
+  st.worker = spawn_blocking_worker(self);
   st.downstream = std::move(downstream);
   st.in.bound = static_cast<uint32_t>(st.workers.size()) * 4;
   self->send(st.downstream, atom::attach_v, producer_actor{self});

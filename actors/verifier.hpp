@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/blocking_worker.hpp"
 #include "actors/context.hpp"
 #include "actors/flow.hpp"
 #include "protocols/actors.hpp"
@@ -18,6 +19,7 @@ struct verifier_state {
   context_ptr ctx;
   stage_spec spec;
   std::vector<sandbox_worker_actor> workers;
+  blocking_worker_actor worker; ///< Compares outputs with the answer.
   std::size_t next_worker = 0;
   producer_actor upstream;
   consumer_actor<item_record> downstream;

@@ -52,7 +52,7 @@ driver(credit_listener_actor::stateful_pointer<driver_state> self,
        std::shared_ptr<shared_stats> stats) {
   self->send(pool, atom::attach_v, credit_listener_actor{self}, int32_t{0});
   self->send(pool, atom::demand_v, credit_listener_actor{self},
-             uint32_t{1u << 30}, uint32_t{0});
+             uint32_t{1u << 30});
   return {
     [=](atom::credit, const std::string&, uint32_t n) {
       for (uint32_t i = 0; i < n; ++i) {

@@ -110,9 +110,15 @@ using model_pool_actor = caf::typed_actor<
   // Registers a stage for credit; higher priority is served first, which
   // drains downstream stages first and keeps memory bounded.
   caf::reacts_to<atom::attach, credit_listener_actor, int32_t>,
-  // A stage states how many calls it could start now and how many granted
-  // credits it still holds unused.
-  caf::reacts_to<atom::demand, credit_listener_actor, uint32_t, uint32_t>,
+  // A stage states how many calls it could start now, credit it holds
+  // included. The pool alone books outstanding credit: a grant adds to it,
+  // each `complete` or `embed` from the stage spends one, `release` returns
+  // some; a stage never reports what it holds, which would be stale while
+  // grants are in flight.
+  caf::reacts_to<atom::demand, credit_listener_actor, uint32_t>,
+  // A stage hands back `n` granted credits it cannot use, so that other
+  // stages of the pool get them.
+  caf::reacts_to<atom::release, credit_listener_actor, uint32_t>,
   // Reports every endpoint.
   caf::replies_to<atom::status>::with<std::vector<endpoint_status>>,
   // INTERNAL: endpoint `i` changed: limit, in flight, healthy.

@@ -109,10 +109,11 @@ embed_pool(model_pool_actor::stateful_pointer<embed_pool_state> self,
       return rp;
     },
     [=](atom::attach, credit_listener_actor&, int32_t) {},
-    [=](atom::demand, credit_listener_actor& x, uint32_t wanted, uint32_t) {
+    [=](atom::demand, credit_listener_actor& x, uint32_t wanted) {
       if (wanted > 0)
         self->send(x, atom::credit_v, self->state.log->name, wanted);
     },
+    [=](atom::release, credit_listener_actor&, uint32_t) {},
     [=](atom::status) -> std::vector<endpoint_status> { return {}; },
     [=](atom::capacity, uint32_t, uint32_t, uint32_t, bool) {},
     [=](atom::retry, uint64_t) {

@@ -37,7 +37,7 @@ saturator(credit_listener_actor::stateful_pointer<saturator_state> self,
   self->state.completed = completed;
   self->send(pool, atom::attach_v, credit_listener_actor{self}, int32_t{0});
   self->send(pool, atom::demand_v, credit_listener_actor{self},
-             uint32_t{1u << 30}, uint32_t{0});
+             uint32_t{1u << 30});
   return {
     [=](atom::credit, const std::string&, uint32_t n) {
       for (uint32_t i = 0; i < n; ++i)

@@ -73,8 +73,14 @@ struct pool_fixture : fixtures::deterministic_actor_system {
     return {p, log};
   }
 
-  void demand(const stage_probe_actor& p, uint32_t wanted, uint32_t held) {
-    self->send(pool, atom::demand_v, credit_listener_actor{p}, wanted, held);
+  void demand(const stage_probe_actor& p, uint32_t wanted) {
+    self->send(pool, atom::demand_v, credit_listener_actor{p}, wanted);
+    run();
+  }
+
+  /// Stage `p` hands `n` unused credits back.
+  void give_back(const stage_probe_actor& p, uint32_t n) {
+    self->send(pool, atom::release_v, credit_listener_actor{p}, n);
     run();
   }
 
@@ -109,14 +115,14 @@ TEST_CASE_METHOD(pool_fixture, "credit never exceeds limit plus headroom",
   start(make_config(1));
   scripts[0]->hold = true;
   auto [p, log] = probe(true);
-  demand(p, 1000, 0);
+  demand(p, 1000);
   // Limit 8 and a headroom of 2: ten calls, eight on the endpoint.
   CHECK(log->granted == 10);
   CHECK(log->spent == 10);
   CHECK(scripts[0]->calls == 8);
   CHECK(scripts[0]->max_inflight == 8);
   // Asking again changes nothing while everything is committed.
-  demand(p, 1000, 0);
+  demand(p, 1000);
   CHECK(log->granted == 10);
   // Each release completes the held calls; the pool refills the endpoint
   // and re-grants, never letting more than ten be out at once.
@@ -148,19 +154,21 @@ TEST_CASE_METHOD(pool_fixture, "a stage that stops wanting gives credit back",
   start(make_config(1));
   auto [a, log_a] = probe(false);
   auto [b, log_b] = probe(false);
-  demand(a, 100, 0);
+  demand(a, 100);
   CHECK(log_a->granted == 10);
-  demand(b, 100, 0);
+  demand(b, 100);
   CHECK(log_b->granted == 0);
-  // A's queue ran dry: it wants nothing and holds nothing now.
-  demand(a, 0, 0);
+  // A's queue ran dry: it hands its ten back and wants nothing.
+  demand(a, 0);
+  give_back(a, 10);
   CHECK(log_b->granted == 10);
   CHECK(log_a->granted == 10);
   // B holds all ten; A asking again gets nothing until B gives some back.
-  demand(a, 5, 0);
+  demand(a, 5);
   CHECK(log_a->granted == 10);
   // B gives six back and keeps four: A gets the five it asked for.
-  demand(b, 0, 4);
+  demand(b, 4);
+  give_back(b, 6);
   CHECK(log_a->granted == 15);
 }
 
@@ -172,10 +180,10 @@ TEST_CASE_METHOD(pool_fixture, "higher priority stages are served first",
   auto [low, log_low] = probe(false, 0);
   auto [high, log_high] = probe(false, 3);
   // The filler takes all ten credits; the others then ask for more.
-  demand(filler, 10, 0);
+  demand(filler, 10);
   REQUIRE(log_filler->spent == 10);
-  demand(low, 100, 0);
-  demand(high, 100, 0);
+  demand(low, 100);
+  demand(high, 100);
   CHECK(log_low->granted == 0);
   CHECK(log_high->granted == 0);
   // Eight calls finish; the two waiting ones start; eight credits are free
@@ -185,7 +193,8 @@ TEST_CASE_METHOD(pool_fixture, "higher priority stages are served first",
   CHECK(log_high->granted == 8);
   CHECK(log_low->granted == 0);
   // Once it gives them back, the lower priority gets its turn.
-  demand(high, 0, 0);
+  demand(high, 0);
+  give_back(high, 8);
   CHECK(log_low->granted == 8);
 }
 
@@ -199,7 +208,7 @@ TEST_CASE_METHOD(pool_fixture, "calls go to the endpoint with most room",
   scripts[0]->hold = scripts[1]->hold = true;
   start(std::move(cfg));
   auto [p, log] = probe(false);
-  demand(p, 100, 0);
+  demand(p, 100);
   REQUIRE(log->granted == 10);
   spend(p, 4);
   // Six free beat two free four times over.
@@ -226,7 +235,7 @@ TEST_CASE_METHOD(pool_fixture, "an endpoint with an open breaker gets nothing",
   scripts[0]->hold = scripts[1]->hold = true;
   start(std::move(cfg));
   auto [p, log] = probe(true);
-  demand(p, 100, 0);
+  demand(p, 100);
   // Only healthy capacity counts: 4 + headroom 2.
   CHECK(log->granted == 6);
   CHECK(scripts[0]->calls == 0);
@@ -257,7 +266,7 @@ TEST_CASE_METHOD(pool_fixture, "retryable errors are retried with backoff",
     scripts[0]->failures.push_back(
       http_error(ec::retryable, "HTTP 502 bad gateway"));
   auto [p, log] = probe(false);
-  demand(p, 1, 0);
+  demand(p, 1);
   spend(p, 1);
   CHECK(scripts[0]->calls == 1);
   // Draining the mailboxes does not retry: the retry waits for its timer.
@@ -285,7 +294,7 @@ TEST_CASE_METHOD(pool_fixture, "a retry that succeeds counts its attempts",
   scripts[0]->failures.push_back(http_error(ec::retryable, "reset"));
   scripts[0]->failures.push_back(http_error(ec::bad_response, "truncated"));
   auto [p, log] = probe(false);
-  demand(p, 1, 0);
+  demand(p, 1);
   spend(p, 1);
   // Whatever the jitter drew, firing every pending timer starts the next
   // attempt; nothing else does.
@@ -308,7 +317,7 @@ TEST_CASE_METHOD(pool_fixture, "Retry-After sets the earliest retry",
   scripts[0]->failures.push_back(
     http_error(ec::overloaded, "HTTP 429 rate limited", 2.0));
   auto [p, log] = probe(false);
-  demand(p, 1, 0);
+  demand(p, 1);
   spend(p, 1);
   advance(1'000ms);
   CHECK(scripts[0]->calls == 1);
@@ -321,7 +330,7 @@ TEST_CASE_METHOD(pool_fixture, "fatal errors are not retried", "[model_pool]") {
   start(make_config(1));
   scripts[0]->failures.push_back(http_error(ec::fatal, "HTTP 400 bad request"));
   auto [p, log] = probe(false);
-  demand(p, 1, 0);
+  demand(p, 1);
   spend(p, 1);
   REQUIRE(log->errors.size() == 1);
   CHECK(log->errors[0].code == ec::fatal);
@@ -339,7 +348,7 @@ TEST_CASE_METHOD(pool_fixture, "HTTP 500 is retried at most max_500_attempts",
       http_error(ec::retryable, "HTTP 500 server_error"));
   start(std::move(cfg));
   auto [p, log] = probe(false);
-  demand(p, 1, 0);
+  demand(p, 1);
   spend(p, 1);
   for (int i = 0; i < 5; ++i)
     advance(20'000ms);
@@ -356,7 +365,7 @@ TEST_CASE_METHOD(pool_fixture, "the call's deadline ends its retries",
     http_error(ec::overloaded, "HTTP 503 loading", 5.0));
   auto [p, log] = probe(false);
   log->deadline_ms = 1'000;
-  demand(p, 1, 0);
+  demand(p, 1);
   spend(p, 1);
   REQUIRE(log->errors.size() == 1);
   CHECK(log->errors[0].code == ec::deadline);
