@@ -37,31 +37,96 @@ selected_sources(const decontam_options& opts) {
   return quality::bundled_benchmark_sources(*bench_dir, selection);
 }
 
-} // namespace
+/// The benchmark index and, when asked for, the dedup index.
+struct screens {
+  quality::decontaminator index;
+  std::optional<quality::dedup_index> dedup;
+};
 
-int decontam_command(const decontam_options& opts) {
+result<screens> make_screens(const decontam_options& opts) {
   auto sources = selected_sources(opts);
-  if (!sources) {
-    spdlog::error("{}", sources.error().to_string());
-    return 2;
-  }
+  if (!sources)
+    return sources.error();
   quality::decontam_config qc;
   qc.minhash.threshold = opts.threshold;
   auto index = quality::decontaminator::build(*sources, qc);
-  if (!index) {
-    spdlog::error("{}", index.error().to_string());
-    return 2;
-  }
-  std::optional<quality::dedup_index> dedup;
+  if (!index)
+    return index.error();
+  screens result{std::move(*index), std::nullopt};
   if (opts.dedup) {
     quality::minhash_params mp;
     mp.threshold = opts.threshold;
     auto d = quality::dedup_index::create(mp);
-    if (!d) {
-      spdlog::error("{}", d.error().to_string());
-      return 2;
+    if (!d)
+      return d.error();
+    result.dedup.emplace(std::move(*d));
+  }
+  return result;
+}
+
+/// The text of `fields` joined by a space; empty if none is a string.
+std::string text_of(simdjson::dom::object obj,
+                    const std::vector<std::string>& fields) {
+  std::string text;
+  for (auto& f : fields) {
+    std::string_view s;
+    if (obj[f].get(s) == simdjson::SUCCESS) {
+      if (!text.empty())
+        text += ' ';
+      text += s;
     }
-    dedup.emplace(std::move(*d));
+  }
+  return text;
+}
+
+/// Why line `n` must go and the rule that said so; empty reason: keep it.
+std::pair<std::string, std::string> screen(screens& sc, const std::string& text,
+                                           uint64_t n) {
+  if (auto v = sc.index.check(text); v.contaminated)
+    return {v.reason, std::string{quality::match_rule_name(v.rule)}};
+  if (sc.dedup)
+    if (auto dup = sc.dedup->insert_if_new(std::to_string(n), text))
+      return {fmt::format("near-duplicate (similarity {:.2f}) of line {}",
+                          dup->similarity, dup->id),
+              "near_duplicate"};
+  return {};
+}
+
+/// Opens the --clean and --flagged files that were asked for.
+bool open_outputs(const decontam_options& opts, std::ofstream& clean,
+                  std::ofstream& flagged) {
+  for (auto [stream, path] : {std::pair{&clean, &opts.clean_out},
+                              std::pair{&flagged, &opts.flagged_out}}) {
+    if (path->empty())
+      continue;
+    stream->open(*path, std::ios::binary | std::ios::trunc);
+    if (!*stream) {
+      spdlog::error("{}: cannot open for writing", *path);
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Flushes them; false (logged) if a write failed.
+bool flush_outputs(const decontam_options& opts, std::ofstream& clean,
+                   std::ofstream& flagged) {
+  for (auto [stream, path] : {std::pair{&clean, &opts.clean_out},
+                              std::pair{&flagged, &opts.flagged_out}})
+    if (stream->is_open() && !stream->flush()) {
+      spdlog::error("{}: write failed", *path);
+      return false;
+    }
+  return true;
+}
+
+} // namespace
+
+int decontam_command(const decontam_options& opts) {
+  auto sc = make_screens(opts);
+  if (!sc) {
+    spdlog::error("{}", sc.error().to_string());
+    return 2;
   }
   std::ifstream in{opts.input, std::ios::binary};
   if (!in) {
@@ -70,16 +135,8 @@ int decontam_command(const decontam_options& opts) {
   }
   std::ofstream clean;
   std::ofstream flagged;
-  for (auto [stream, path] : {std::pair{&clean, &opts.clean_out},
-                              std::pair{&flagged, &opts.flagged_out}}) {
-    if (path->empty())
-      continue;
-    stream->open(*path, std::ios::binary | std::ios::trunc);
-    if (!*stream) {
-      spdlog::error("{}: cannot open for writing", *path);
-      return 2;
-    }
-  }
+  if (!open_outputs(opts, clean, flagged))
+    return 2;
   auto fields = quality::split_field_spec(opts.field);
   simdjson::dom::parser parser;
   std::string line;
@@ -99,36 +156,18 @@ int decontam_command(const decontam_options& opts) {
       ++bad;
       continue;
     }
-    std::string text;
-    for (auto& f : fields) {
-      std::string_view s;
-      if (obj[f].get(s) == simdjson::SUCCESS) {
-        if (!text.empty())
-          text += ' ';
-        text += s;
-      }
-    }
+    auto text = text_of(obj, fields);
     if (text.empty()) {
       spdlog::warn("{}: no text in field '{}'; skipped", where, opts.field);
       ++bad;
       continue;
     }
     bytes += text.size();
-    std::string reason;
-    std::string_view rule;
-    if (auto v = index->check(text); v.contaminated) {
-      ++contaminated;
-      reason = v.reason;
-      rule = quality::match_rule_name(v.rule);
-      ++by_rule[std::string{rule}];
-    } else if (dedup) {
-      if (auto dup = dedup->insert_if_new(std::to_string(n), text)) {
-        ++duplicates;
-        reason = fmt::format("near-duplicate (similarity {:.2f}) of line {}",
-                             dup->similarity, dup->id);
-        rule = "near_duplicate";
-      }
-    }
+    auto [reason, rule] = screen(*sc, text, n);
+    if (rule == "near_duplicate")
+      ++duplicates;
+    else if (!reason.empty())
+      ++contaminated, ++by_rule[rule];
     if (reason.empty()) {
       ++kept;
       if (clean.is_open())
@@ -146,19 +185,15 @@ int decontam_command(const decontam_options& opts) {
              "malformed ({:.1f} MB/s against {} benchmark problems)\n",
              n, kept, contaminated, duplicates, bad,
              secs > 0 ? static_cast<double>(bytes) / 1e6 / secs : 0.0,
-             index->size());
+             sc->index.size());
   for (const auto& [rule, count] : by_rule)
     fmt::print("  contaminated by {}: {}\n", rule, count);
   if (in.bad()) {
     spdlog::error("{}: read failed after line {}", opts.input, n);
     return 2;
   }
-  for (auto [stream, path] : {std::pair{&clean, &opts.clean_out},
-                              std::pair{&flagged, &opts.flagged_out}})
-    if (stream->is_open() && !stream->flush()) {
-      spdlog::error("{}: write failed", *path);
-      return 2;
-    }
+  if (!flush_outputs(opts, clean, flagged))
+    return 2;
   // Skipped lines are lost work: say so in the exit status too.
   return bad > 0 ? 1 : 0;
 }

@@ -8,21 +8,43 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-int main(int argc, char** argv) {
-  CLI::App cli{"kpsynth: knowledge-point graph synthesis of verified "
-               "training problems"};
-  cli.require_subcommand(1);
-  bool verbose = false;
-  cli.add_flag("-v,--verbose", verbose, "debug logging");
+namespace {
 
-  auto* run = cli.add_subcommand("run", "run a synthesis job");
+/// Everything the command line sets, and the subcommands to dispatch on.
+struct args {
+  bool verbose = false;
   std::string config_file;
   bool quiet = false;
+  kpsynth::app::sim_command_options so;
+  std::string ans_a, ans_b;
+  bool ordered = false;
+  double budget_ms = 100;
+  kpsynth::app::decontam_options dopts;
+  bool no_dedup = false;
+  kpsynth::app::panel_calibrate_options pc;
+  kpsynth::app::report_options ro;
+  CLI::App* run = nullptr;
+  CLI::App* show = nullptr;
+  CLI::App* sim = nullptr;
+  CLI::App* equiv = nullptr;
+  CLI::App* decontam = nullptr;
+  CLI::App* calibrate = nullptr;
+  CLI::App* report = nullptr;
+};
+
+void add_run(CLI::App& cli, args& a) {
+  auto& config_file = a.config_file;
+  auto& quiet = a.quiet;
+  auto* run = cli.add_subcommand("run", "run a synthesis job");
   run->add_option("config", config_file, "job configuration (TOML)")
     ->required()
     ->check(CLI::ExistingFile);
   run->add_flag("-q,--quiet", quiet, "no progress lines");
+  a.run = run;
+}
 
+void add_pipeline(CLI::App& cli, args& a) {
+  auto& config_file = a.config_file;
   auto* pipeline = cli.add_subcommand("pipeline", "pipeline tools");
   pipeline->require_subcommand(1);
   auto* show = pipeline->add_subcommand(
@@ -30,9 +52,13 @@ int main(int argc, char** argv) {
   show->add_option("config", config_file, "job configuration (TOML)")
     ->required()
     ->check(CLI::ExistingFile);
+  a.show = show;
+}
+
+void add_sim(CLI::App& cli, args& a) {
+  auto& so = a.so;
   auto* sim = cli.add_subcommand(
     "sim", "serve the built-in OpenAI-compatible simulator until stopped");
-  kpsynth::app::sim_command_options so;
   sim->add_option("--config", so.config_file,
                   "take the [simulator] table of this job configuration");
   sim->add_option("--address", so.address, "listen address")
@@ -57,21 +83,29 @@ int main(int argc, char** argv) {
   sim->add_flag("--no-metrics", so.no_metrics, "do not export /metrics");
   sim->add_option("--seed", so.seed, "seed of answers and faults")
     ->capture_default_str();
+  a.sim = sim;
+}
 
+void add_equiv(CLI::App& cli, args& a) {
+  auto& ans_a = a.ans_a;
+  auto& ans_b = a.ans_b;
+  auto& ordered = a.ordered;
+  auto& budget_ms = a.budget_ms;
   auto* equiv = cli.add_subcommand(
     "equiv", "are two final answers the same? (exit 0 yes, 1 no, 3 unknown)");
-  std::string ans_a, ans_b;
-  bool ordered = false;
-  double budget_ms = 100;
   equiv->add_option("a", ans_a, "first answer (LaTeX or plain)")->required();
   equiv->add_option("b", ans_b, "second answer")->required();
   equiv->add_flag("--ordered", ordered, "lists of answers must match in order");
   equiv->add_option("--budget-ms", budget_ms, "time budget")
     ->capture_default_str();
+  a.equiv = equiv;
+}
 
+void add_decontam(CLI::App& cli, args& a) {
+  auto& dopts = a.dopts;
+  auto& no_dedup = a.no_dedup;
   auto* decontam = cli.add_subcommand(
     "decontam", "flag benchmark contamination and near-duplicates in a JSONL");
-  kpsynth::app::decontam_options dopts;
   decontam->add_option("input", dopts.input, "JSONL file")
     ->required()
     ->check(CLI::ExistingFile);
@@ -91,16 +125,18 @@ int main(int argc, char** argv) {
   decontam
     ->add_option("--threshold", dopts.threshold, "MinHash Jaccard threshold")
     ->capture_default_str();
-  bool no_dedup = false;
   decontam->add_flag("--no-dedup", no_dedup,
                      "do not drop near-duplicates within the file");
+  a.decontam = decontam;
+}
 
+void add_panel(CLI::App& cli, args& a) {
+  auto& pc = a.pc;
   auto* panel = cli.add_subcommand("panel", "judge-panel tools");
   panel->require_subcommand(1);
   auto* calibrate = panel->add_subcommand(
     "calibrate", "score every subset of candidate judges against reference "
                  "labels and recommend a panel (GSDP Table 4)");
-  kpsynth::app::panel_calibrate_options pc;
   calibrate
     ->add_option("--labels", pc.labels,
                  "labelled set JSONL {id, problem, solution, label}")
@@ -143,11 +179,14 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   calibrate->add_option("--top", pc.top, "table rows to print (0: all)")
     ->capture_default_str();
+  a.calibrate = calibrate;
+}
 
+void add_report(CLI::App& cli, args& a) {
+  auto& ro = a.ro;
   auto* report = cli.add_subcommand(
     "report", "write a self-contained HTML report and a JSON summary of a "
               "run directory");
-  kpsynth::app::report_options ro;
   report->add_option("output_dir", ro.run_dir, "the run's output directory")
     ->required()
     ->check(CLI::ExistingDirectory);
@@ -187,32 +226,55 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   report->add_option("--sample-seed", ro.sample_seed, "seed of the samples")
     ->capture_default_str();
+  a.report = report;
+}
 
+/// Runs the chosen subcommand; returns the process exit code.
+int dispatch(args& a) {
+  using namespace kpsynth::app;
+  if (*a.run)
+    return run_command(a.config_file, a.quiet);
+  if (*a.show)
+    return pipeline_show_command(a.config_file);
+  if (*a.sim) {
+    a.so.address_given = a.sim->count("--address") > 0;
+    a.so.port_given = a.sim->count("--port") > 0;
+    return sim_command(a.so);
+  }
+  if (*a.calibrate)
+    return panel_calibrate_command(a.pc);
+  if (*a.report)
+    return report_command(a.ro);
+  if (*a.equiv)
+    return equiv_command(a.ans_a, a.ans_b, a.ordered, a.budget_ms);
+  if (*a.decontam) {
+    a.dopts.dedup = !a.no_dedup;
+    return decontam_command(a.dopts);
+  }
+  return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"kpsynth: knowledge-point graph synthesis of verified "
+               "training problems"};
+  cli.require_subcommand(1);
+  args a;
+  cli.add_flag("-v,--verbose", a.verbose, "debug logging");
+  add_run(cli, a);
+  add_pipeline(cli, a);
+  add_sim(cli, a);
+  add_equiv(cli, a);
+  add_decontam(cli, a);
+  add_panel(cli, a);
+  add_report(cli, a);
   try {
     cli.parse(kpsynth::app::command_line(argc, argv));
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
   }
-  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+  spdlog::set_level(a.verbose ? spdlog::level::debug : spdlog::level::info);
   spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
-  if (*run)
-    return kpsynth::app::run_command(config_file, quiet);
-  if (*show)
-    return kpsynth::app::pipeline_show_command(config_file);
-  if (*sim) {
-    so.address_given = sim->count("--address") > 0;
-    so.port_given = sim->count("--port") > 0;
-    return kpsynth::app::sim_command(so);
-  }
-  if (*calibrate)
-    return kpsynth::app::panel_calibrate_command(pc);
-  if (*report)
-    return kpsynth::app::report_command(ro);
-  if (*equiv)
-    return kpsynth::app::equiv_command(ans_a, ans_b, ordered, budget_ms);
-  if (*decontam) {
-    dopts.dedup = !no_dedup;
-    return kpsynth::app::decontam_command(dopts);
-  }
-  return 2;
+  return dispatch(a);
 }
