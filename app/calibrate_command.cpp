@@ -44,6 +44,68 @@ parse_weights(const std::vector<std::string>& args) {
   return out;
 }
 
+/// The labelled set: from a simulated run (written out if asked) or a file.
+result<std::vector<quality::labelled_item>>
+labelled_items(const panel_calibrate_options& o,
+               const std::optional<quality::simulated_panel>& panel) {
+  if (!o.from_run.empty()) {
+    auto l = quality::labels_from_run(o.from_run, *panel);
+    if (!l)
+      return (l.error());
+    fmt::print("labelled {} items of {} from the simulator's ground truth "
+               "({} without a solution, {} unknown)\n",
+               l->items.size(), o.from_run, l->without_solution, l->unknown);
+    if (!o.write_labels.empty()) {
+      if (auto p = quality::write_text_file(o.write_labels,
+                                            quality::to_jsonl(l->items)))
+        return (*p);
+      fmt::print("labelled set: {}\n", o.write_labels);
+    }
+    return std::move(l->items);
+  } else if (!o.labels.empty()) {
+    auto l = quality::load_labelled_items(o.labels);
+    if (!l)
+      return (l.error());
+    return std::move(*l);
+  } else {
+    return (make_problem("bad_option",
+                         "no labelled set: give --labels or --from-run",
+                         "--labels"));
+  }
+}
+
+/// The votes: from a file, simulated judges, or the run's own verdicts.
+result<std::vector<quality::judge_vote>>
+judge_votes(const panel_calibrate_options& o,
+            const std::vector<quality::judge_spec>& specs,
+            std::optional<quality::simulated_panel>& panel,
+            const std::vector<quality::labelled_item>& items) {
+  if (!o.votes.empty()) {
+    auto v = quality::load_votes(o.votes);
+    if (!v)
+      return (v.error());
+    return std::move(*v);
+  } else if (!specs.empty()) {
+    auto v = panel->votes(items);
+    if (!v)
+      return (v.error());
+    fmt::print("simulated {} votes of {} judges (seed {})\n", v->size(),
+               specs.size(), o.sim_seed);
+    return std::move(*v);
+  } else if (!o.from_run.empty()) {
+    auto v = quality::votes_from_run(o.from_run);
+    if (!v)
+      return (v.error());
+    fmt::print("using the run's own {} verdicts\n", v->size());
+    return std::move(*v);
+  } else {
+    return (make_problem("bad_option",
+                         "no votes: give --votes, simulated --judge "
+                         "profiles, or --from-run",
+                         "--votes"));
+  }
+}
+
 } // namespace
 
 int panel_calibrate_command(const panel_calibrate_options& o) {
@@ -72,59 +134,15 @@ int panel_calibrate_command(const panel_calibrate_options& o) {
       return fail(p.error());
     panel.emplace(std::move(*p));
   }
-  std::vector<quality::labelled_item> items;
-  if (!o.from_run.empty()) {
-    auto l = quality::labels_from_run(o.from_run, *panel);
-    if (!l)
-      return fail(l.error());
-    fmt::print("labelled {} items of {} from the simulator's ground truth "
-               "({} without a solution, {} unknown)\n",
-               l->items.size(), o.from_run, l->without_solution, l->unknown);
-    items = std::move(l->items);
-    if (!o.write_labels.empty()) {
-      if (auto p =
-            quality::write_text_file(o.write_labels, quality::to_jsonl(items)))
-        return fail(*p);
-      fmt::print("labelled set: {}\n", o.write_labels);
-    }
-  } else if (!o.labels.empty()) {
-    auto l = quality::load_labelled_items(o.labels);
-    if (!l)
-      return fail(l.error());
-    items = std::move(*l);
-  } else {
-    return fail(make_problem("bad_option",
-                             "no labelled set: give --labels or --from-run",
-                             "--labels"));
-  }
-  std::vector<quality::judge_vote> votes;
-  if (!o.votes.empty()) {
-    auto v = quality::load_votes(o.votes);
-    if (!v)
-      return fail(v.error());
-    votes = std::move(*v);
-  } else if (!specs.empty()) {
-    auto v = panel->votes(items);
-    if (!v)
-      return fail(v.error());
-    votes = std::move(*v);
-    fmt::print("simulated {} votes of {} judges (seed {})\n", votes.size(),
-               specs.size(), o.sim_seed);
-  } else if (!o.from_run.empty()) {
-    auto v = quality::votes_from_run(o.from_run);
-    if (!v)
-      return fail(v.error());
-    votes = std::move(*v);
-    fmt::print("using the run's own {} verdicts\n", votes.size());
-  } else {
-    return fail(make_problem("bad_option",
-                             "no votes: give --votes, simulated --judge "
-                             "profiles, or --from-run",
-                             "--votes"));
-  }
+  auto items = labelled_items(o, panel);
+  if (!items)
+    return fail(items.error());
+  auto votes = judge_votes(o, specs, panel, *items);
+  if (!votes)
+    return fail(votes.error());
   if (!o.write_votes.empty()) {
     if (auto p =
-          quality::write_text_file(o.write_votes, quality::to_jsonl(votes)))
+          quality::write_text_file(o.write_votes, quality::to_jsonl(*votes)))
       return fail(*p);
     fmt::print("votes:        {}\n", o.write_votes);
   }
@@ -139,7 +157,7 @@ int panel_calibrate_command(const panel_calibrate_options& o) {
   if (!weights)
     return fail(weights.error());
   co.weights = std::move(*weights);
-  auto set = quality::build_calibration_set(std::move(items), votes, co);
+  auto set = quality::build_calibration_set(std::move(*items), *votes, co);
   if (!set)
     return fail(set.error());
   auto r = quality::calibrate(*set, co);
