@@ -174,41 +174,43 @@ auto sends(prompt_use use) {
   };
 }
 
-} // namespace
+/// Registers one kind; a clash of names is a programming error.
+void add(stage_registry& r, stage_kind k) {
+  if (auto err = r.add(std::move(k)))
+    spdlog::critical("{}", err->to_string());
+}
 
-void register_builtin_stages(stage_registry& r) {
+/// From seeds to generated problems.
+void register_generation_stages(stage_registry& r) {
   using ft = flow_type;
-  auto add = [&](stage_kind k) {
-    if (auto err = r.add(std::move(k)))
-      spdlog::critical("{}", err->to_string());
-  };
-  add({"extract",
-       "knowledge points of each seed (kp_extract)",
-       ft::seeds,
-       ft::knowledge_points,
-       true,
-       {},
-       sends(prompt("kp_extract", {"problem", "solution", "max_points"},
-                    {"problem"})),
-       spawn_extract});
-  add({"plan",
-       "KP graph; one/two/three-hop and community combinations",
-       ft::knowledge_points,
-       ft::items,
-       false,
-       {},
-       nullptr,
-       spawn_plan});
-  add({"generate",
-       "a new problem per combination (generate)",
-       ft::items,
-       ft::items,
-       true,
-       {},
-       sends(prompt("generate", {"knowledge_points", "count"},
-                    {"knowledge_points"})),
-       llm_item_stage(generator)});
-  add({"decontam",
+  add(r, {"extract",
+          "knowledge points of each seed (kp_extract)",
+          ft::seeds,
+          ft::knowledge_points,
+          true,
+          {},
+          sends(prompt("kp_extract", {"problem", "solution", "max_points"},
+                       {"problem"})),
+          spawn_extract});
+  add(r, {"plan",
+          "KP graph; one/two/three-hop and community combinations",
+          ft::knowledge_points,
+          ft::items,
+          false,
+          {},
+          nullptr,
+          spawn_plan});
+  add(r, {"generate",
+          "a new problem per combination (generate)",
+          ft::items,
+          ft::items,
+          true,
+          {},
+          sends(prompt("generate", {"knowledge_points", "count"},
+                       {"knowledge_points"})),
+          llm_item_stage(generator)});
+  add(r,
+      {"decontam",
        "benchmark decontamination and dedup",
        ft::items,
        ft::items,
@@ -222,65 +224,83 @@ void register_builtin_stages(stage_registry& r) {
          return result;
        },
        spawn_decontam});
-  add({"solve",
-       "solutions with consensus voting (solve)",
-       ft::items,
-       ft::items,
-       true,
-       {},
-       sends(prompt("solve", {"problem"}, {"problem"})),
-       llm_item_stage(solver)});
-  add({"rate",
-       "rates difficulty easy/medium/hard (difficulty)",
-       ft::items,
-       ft::items,
-       true,
-       {},
-       sends(prompt("difficulty", {"problem"}, {"problem"})),
-       llm_item_stage(rater)});
-  add({"route",
-       "sends each item to a lane by a field; pull credit per lane",
-       ft::items,
-       ft::items,
-       false,
-       {{"by", "difficulty", "item field: difficulty, status, combination"},
-        {"lanes", "", "'value=first stage; ...', '*' takes the rest"}},
-       nullptr,
-       spawn_route,
-       stage_role::route});
-  add({"merge",
-       "joins the lanes of the route before it",
-       ft::items,
-       ft::items,
-       false,
-       {},
-       nullptr,
-       spawn_merge,
-       stage_role::merge});
-  add({"program",
-       "a program that computes the answer (program)",
-       ft::items,
-       ft::items,
-       true,
-       {},
-       sends(prompt("program", {"problem"}, {"problem"})),
-       spawn_program});
-  add({"verify",
-       "runs the program in the sandbox; output must agree",
-       ft::items,
-       ft::items,
-       false,
-       {},
-       nullptr,
-       spawn_verify});
-  add({"judge_panel",
-       "judges from [[panel]]; weighted score and veto",
-       ft::items,
-       ft::items,
-       false,
-       {},
-       panel_prompts,
-       spawn_judge_panel});
+}
+
+/// Difficulty rating and lanes.
+void register_routing_stages(stage_registry& r) {
+  using ft = flow_type;
+  add(r, {"rate",
+          "rates difficulty easy/medium/hard (difficulty)",
+          ft::items,
+          ft::items,
+          true,
+          {},
+          sends(prompt("difficulty", {"problem"}, {"problem"})),
+          llm_item_stage(rater)});
+  add(r, {"route",
+          "sends each item to a lane by a field; pull credit per lane",
+          ft::items,
+          ft::items,
+          false,
+          {{"by", "difficulty", "item field: difficulty, status, combination"},
+           {"lanes", "", "'value=first stage; ...', '*' takes the rest"}},
+          nullptr,
+          spawn_route,
+          stage_role::route});
+  add(r, {"merge",
+          "joins the lanes of the route before it",
+          ft::items,
+          ft::items,
+          false,
+          {},
+          nullptr,
+          spawn_merge,
+          stage_role::merge});
+}
+
+/// Solving, verification and judging.
+void register_checking_stages(stage_registry& r) {
+  using ft = flow_type;
+  add(r, {"solve",
+          "solutions with consensus voting (solve)",
+          ft::items,
+          ft::items,
+          true,
+          {},
+          sends(prompt("solve", {"problem"}, {"problem"})),
+          llm_item_stage(solver)});
+  add(r, {"program",
+          "a program that computes the answer (program)",
+          ft::items,
+          ft::items,
+          true,
+          {},
+          sends(prompt("program", {"problem"}, {"problem"})),
+          spawn_program});
+  add(r, {"verify",
+          "runs the program in the sandbox; output must agree",
+          ft::items,
+          ft::items,
+          false,
+          {},
+          nullptr,
+          spawn_verify});
+  add(r, {"judge_panel",
+          "judges from [[panel]]; weighted score and veto",
+          ft::items,
+          ft::items,
+          false,
+          {},
+          panel_prompts,
+          spawn_judge_panel});
+}
+
+} // namespace
+
+void register_builtin_stages(stage_registry& r) {
+  register_generation_stages(r);
+  register_routing_stages(r);
+  register_checking_stages(r);
 }
 
 } // namespace kpsynth
