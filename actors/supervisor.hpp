@@ -46,7 +46,7 @@ struct run_outcome {
   run_end end = run_end::done;
   pipeline_status status;
   std::vector<endpoint_status> endpoints;
-  std::string failure; ///< Set when end == failed.
+  std::string failure;  ///< Set when end == failed.
   bool flushed = false; ///< The sink confirmed its files are on disk.
 };
 
