@@ -276,6 +276,63 @@ caf::result<Reply> accept_call(self_ptr self, Call call, uint32_t parts,
   return rp;
 }
 
+/// The endpoint's limit, load and health.
+endpoint_status status_of(llm_client_state& s) {
+  auto now = now_s(s);
+  endpoint_status x;
+  x.model = s.cfg.name;
+  x.url = s.url;
+  x.limit = effective_limit(s, now);
+  x.inflight = s.inflight;
+  x.backlog = static_cast<uint32_t>(s.waiting.size());
+  x.healthy = s.breaker->state_at(now) == control::breaker_state::closed;
+  x.completed = s.completed;
+  x.failed = s.failed;
+  if (s.last_metrics.has_running)
+    x.server_running = s.last_metrics.running;
+  if (s.last_metrics.has_waiting)
+    x.server_waiting = s.last_metrics.waiting;
+  return x;
+}
+
+/// A /metrics scrape finished: feed the controller, or treat a failed
+/// scrape under load as a flooded server.
+void on_metrics(self_ptr self, http_outcome& out) {
+  auto& s = self->state;
+  s.scrape_pending = false;
+  if (out.transport_error == 0 && out.status == 404) {
+    s.scrape = false; // The server exports no metrics: latency only.
+    return;
+  }
+  if (out.transport_error != 0 || out.status != 200) {
+    if (s.scrape_failures++ == 0)
+      spdlog::warn("{}: /metrics scrape failed ({}) with {} requests in "
+                   "flight: treating it as a flooded server",
+                   s.url,
+                   out.transport_error != 0
+                     ? net::to_string(
+                       static_cast<net::transport_error>(out.transport_error))
+                     : fmt::format("HTTP {}", out.status),
+                   s.inflight);
+    s.controller->on_metrics_failure(now_s(s), s.inflight);
+    start_waiting(self);
+    return;
+  }
+  if (s.scrape_failures > 0)
+    spdlog::info("{}: /metrics answers again after {} failed scrapes", s.url,
+                 s.scrape_failures);
+  s.scrape_failures = 0;
+  s.last_metrics = openai::parse_prometheus(out.body);
+  s.controller->on_metrics(now_s(s), s.last_metrics, s.inflight);
+  auto snap = s.controller->snapshot();
+  spdlog::debug("{}: running {} waiting {} kv {:.2f} -> limit {} ({}) "
+                "inflight {}",
+                s.url, s.last_metrics.running, s.last_metrics.waiting,
+                s.last_metrics.kv_usage, snap.limit,
+                control::to_string(snap.phase), s.inflight);
+  start_waiting(self);
+}
+
 } // namespace
 
 llm_client_actor::behavior_type
@@ -328,64 +385,13 @@ llm_client(llm_client_actor::stateful_pointer<llm_client_state> self,
                                                   deadline);
     },
     // Reports limit, load and health.
-    [=](atom::status) -> endpoint_status {
-      auto& s = self->state;
-      auto now = now_s(s);
-      endpoint_status x;
-      x.model = s.cfg.name;
-      x.url = s.url;
-      x.limit = effective_limit(s, now);
-      x.inflight = s.inflight;
-      x.backlog = static_cast<uint32_t>(s.waiting.size());
-      x.healthy = s.breaker->state_at(now) == control::breaker_state::closed;
-      x.completed = s.completed;
-      x.failed = s.failed;
-      if (s.last_metrics.has_running)
-        x.server_running = s.last_metrics.running;
-      if (s.last_metrics.has_waiting)
-        x.server_waiting = s.last_metrics.waiting;
-      return x;
-    },
+    [=](atom::status) { return status_of(self->state); },
     // INTERNAL: an HTTP exchange finished on the io thread.
     [=](atom::http_done, uint64_t req_id, http_outcome& out) {
       on_http_done(self, req_id, out);
     },
     // INTERNAL: a /metrics scrape finished.
-    [=](atom::metrics, http_outcome& out) {
-      auto& s = self->state;
-      s.scrape_pending = false;
-      if (out.transport_error == 0 && out.status == 404) {
-        s.scrape = false; // The server exports no metrics: latency only.
-        return;
-      }
-      if (out.transport_error != 0 || out.status != 200) {
-        if (s.scrape_failures++ == 0)
-          spdlog::warn("{}: /metrics scrape failed ({}) with {} requests in "
-                       "flight: treating it as a flooded server",
-                       s.url,
-                       out.transport_error != 0
-                         ? net::to_string(static_cast<net::transport_error>(
-                           out.transport_error))
-                         : fmt::format("HTTP {}", out.status),
-                       s.inflight);
-        s.controller->on_metrics_failure(now_s(s), s.inflight);
-        start_waiting(self);
-        return;
-      }
-      if (s.scrape_failures > 0)
-        spdlog::info("{}: /metrics answers again after {} failed scrapes",
-                     s.url, s.scrape_failures);
-      s.scrape_failures = 0;
-      s.last_metrics = openai::parse_prometheus(out.body);
-      s.controller->on_metrics(now_s(s), s.last_metrics, s.inflight);
-      auto snap = s.controller->snapshot();
-      spdlog::debug("{}: running {} waiting {} kv {:.2f} -> limit {} ({}) "
-                    "inflight {}",
-                    s.url, s.last_metrics.running, s.last_metrics.waiting,
-                    s.last_metrics.kv_usage, snap.limit,
-                    control::to_string(snap.phase), s.inflight);
-      start_waiting(self);
-    },
+    [=](atom::metrics, http_outcome& out) { on_metrics(self, out); },
     // INTERNAL: periodic scrape, deadline sweep and breaker timing.
     [=](atom::tick) {
       auto& s = self->state;

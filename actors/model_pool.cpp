@@ -115,6 +115,65 @@ void on_attempt_failed(self_ptr self, uint64_t id, const caf::error& err) {
   self->delayed_send(self, delay, atom::retry_v, id);
 }
 
+/// Sends one attempt of call `id` to endpoint `idx`; its reply or error
+/// comes back to the pool, which then dispatches and grants again.
+void send_attempt(self_ptr self, uint64_t id, int idx,
+                  clock_type::time_point now) {
+  auto& st = self->state;
+  auto i = st.calls.find(id);
+  auto& ep = st.endpoints[static_cast<std::size_t>(idx)];
+  auto on_error = [self, id, idx](caf::error& err) {
+    auto& eps = self->state.endpoints[static_cast<std::size_t>(idx)];
+    if (eps.inflight > 0)
+      --eps.inflight;
+    on_attempt_failed(self, id, err);
+    dispatch(self);
+    grant(self);
+  };
+  auto done = [self, idx] {
+    auto& eps = self->state.endpoints[static_cast<std::size_t>(idx)];
+    if (eps.inflight > 0)
+      --eps.inflight;
+  };
+  // The client owns the per-request deadline; this timeout is only a
+  // safety net against a lost reply.
+  auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     i->second.deadline - now)
+                   + std::chrono::seconds{30};
+  if (auto* call = std::get_if<llm_call>(&i->second.what)) {
+    self->request(ep.client, remaining, atom::complete_v, *call)
+      .then(
+        [self, id, done](llm_reply& reply) {
+          done();
+          auto& st2 = self->state;
+          if (auto j = st2.calls.find(id); j != st2.calls.end()) {
+            reply.attempts = j->second.attempts;
+            reply.model = st2.cfg.name;
+            std::get<0>(j->second.rp).deliver(std::move(reply));
+            st2.calls.erase(j);
+          }
+          dispatch(self);
+          grant(self);
+        },
+        on_error);
+  } else {
+    auto& ecall = std::get<embed_call>(i->second.what);
+    self->request(ep.client, remaining, atom::embed_v, ecall)
+      .then(
+        [self, id, done](embed_reply& reply) {
+          done();
+          auto& st2 = self->state;
+          if (auto j = st2.calls.find(id); j != st2.calls.end()) {
+            std::get<1>(j->second.rp).deliver(std::move(reply));
+            st2.calls.erase(j);
+          }
+          dispatch(self);
+          grant(self);
+        },
+        on_error);
+  }
+}
+
 /// Sends queued calls to endpoints while they have room.
 void dispatch(self_ptr self) {
   auto& st = self->state;
@@ -142,56 +201,7 @@ void dispatch(self_ptr self) {
     auto& ep = st.endpoints[static_cast<std::size_t>(idx)];
     ++ep.inflight;
     ++i->second.attempts;
-    auto on_error = [self, id, idx](caf::error& err) {
-      auto& eps = self->state.endpoints[static_cast<std::size_t>(idx)];
-      if (eps.inflight > 0)
-        --eps.inflight;
-      on_attempt_failed(self, id, err);
-      dispatch(self);
-      grant(self);
-    };
-    auto done = [self, idx] {
-      auto& eps = self->state.endpoints[static_cast<std::size_t>(idx)];
-      if (eps.inflight > 0)
-        --eps.inflight;
-    };
-    // The client owns the per-request deadline; this timeout is only a
-    // safety net against a lost reply.
-    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       i->second.deadline - now)
-                     + std::chrono::seconds{30};
-    if (auto* call = std::get_if<llm_call>(&i->second.what)) {
-      self->request(ep.client, remaining, atom::complete_v, *call)
-        .then(
-          [self, id, done](llm_reply& reply) {
-            done();
-            auto& st2 = self->state;
-            if (auto j = st2.calls.find(id); j != st2.calls.end()) {
-              reply.attempts = j->second.attempts;
-              reply.model = st2.cfg.name;
-              std::get<0>(j->second.rp).deliver(std::move(reply));
-              st2.calls.erase(j);
-            }
-            dispatch(self);
-            grant(self);
-          },
-          on_error);
-    } else {
-      auto& ecall = std::get<embed_call>(i->second.what);
-      self->request(ep.client, remaining, atom::embed_v, ecall)
-        .then(
-          [self, id, done](embed_reply& reply) {
-            done();
-            auto& st2 = self->state;
-            if (auto j = st2.calls.find(id); j != st2.calls.end()) {
-              std::get<1>(j->second.rp).deliver(std::move(reply));
-              st2.calls.erase(j);
-            }
-            dispatch(self);
-            grant(self);
-          },
-          on_error);
-    }
+    send_attempt(self, id, idx, now);
   }
   // Calls stuck in the queue need a timer so their deadlines fire even when
   // no endpoint ever frees up.
