@@ -71,12 +71,9 @@ make_sandbox_workers(caf::actor_system& sys, const config::verify_config& v) {
 /// Whether programs can run here; a program stage without a sandbox would
 /// only spend tokens, so both program stages leave themselves out.
 bool sandbox_available(const config::verify_config& v) {
-  static const bool available = [&] {
-    quality::sandbox_options opts;
-    opts.python = v.python;
-    return quality::sandbox::create(opts).has_value();
-  }();
-  return available;
+  quality::sandbox_options opts;
+  opts.python = v.python;
+  return quality::sandbox::create(opts).has_value();
 }
 
 result<caf::actor> spawn_extract(stage_env& env) {
