@@ -42,9 +42,7 @@ extractor(extractor_actor::stateful_pointer<extractor_state> self,
   }
   st.journal.emplace(std::move(*journal));
   auto& core = st.core;
-  core.spec = std::move(spec);
-  core.pool = std::move(pool);
-  core.downstream = std::move(downstream);
+  core.wire(std::move(spec), std::move(pool), std::move(downstream));
   core.hooks.shortcut = [self](seed_problem& s) -> std::optional<kp_list> {
     auto& j = self->state.journaled;
     auto i = j.find(s.id);

@@ -14,9 +14,7 @@ programmer(item_stage_actor::stateful_pointer<programmer_state> self,
   auto& st = self->state;
   st.ctx = std::move(ctx);
   auto& core = st.core;
-  core.spec = std::move(spec);
-  core.pool = std::move(pool);
-  core.downstream = std::move(downstream);
+  core.wire(std::move(spec), std::move(pool), std::move(downstream));
   core.hooks.shortcut = pass_finished;
   core.hooks.make_call = [self](const item_record& x) {
     auto& c = *self->state.ctx;

@@ -47,9 +47,7 @@ solver(item_stage_actor::stateful_pointer<solver_state> self, context_ptr ctx,
   auto& st = self->state;
   st.ctx = std::move(ctx);
   auto& core = st.core;
-  core.spec = std::move(spec);
-  core.pool = std::move(pool);
-  core.downstream = std::move(downstream);
+  core.wire(std::move(spec), std::move(pool), std::move(downstream));
   core.hooks.shortcut = pass_finished;
   core.hooks.make_call = [self](const item_record& x) -> result<llm_call> {
     auto& c = *self->state.ctx;

@@ -89,6 +89,13 @@ struct stage_core {
                caf::actor_cast<producer_actor>(self));
   }
 
+  /// Says who the stage is and whom it talks to; call before start().
+  void wire(stage_spec s, model_pool_actor p, consumer_actor<Out> d) {
+    spec = std::move(s);
+    pool = std::move(p);
+    downstream = std::move(d);
+  }
+
   /// The stage's numbers for the status protocol.
   stage_status status() const {
     stage_status s;
